@@ -97,8 +97,13 @@ class Sector:
         half_lon = (length_km * 500.0) / (_METRES_PER_DEG_LAT * math.cos(math.radians(lat)))
         half_lat = (depth_km * 500.0) / _METRES_PER_DEG_LAT
         return cls(
-            name, lon - half_lon, lat - half_lat, lon + half_lon, lat + half_lat,
-            boundary, tuple(ports),
+            name,
+            lon - half_lon,
+            lat - half_lat,
+            lon + half_lon,
+            lat + half_lat,
+            boundary,
+            tuple(ports),
         )
 
     # -- frames and geometry -------------------------------------------------------------
@@ -114,8 +119,12 @@ class Sector:
         """The sector's extent in local metres (the projected lon/lat rectangle's envelope)."""
         lon = np.linspace(self.lon_min, self.lon_max, 33)
         lat = np.linspace(self.lat_min, self.lat_max, 33)
-        ring_lon = np.concatenate([lon, np.full(33, self.lon_max), lon[::-1], np.full(33, self.lon_min)])
-        ring_lat = np.concatenate([np.full(33, self.lat_min), lat, np.full(33, self.lat_max), lat[::-1]])
+        ring_lon = np.concatenate(
+            [lon, np.full(33, self.lon_max), lon[::-1], np.full(33, self.lon_min)]
+        )
+        ring_lat = np.concatenate(
+            [np.full(33, self.lat_min), lat, np.full(33, self.lat_max), lat[::-1]]
+        )
         x, y = self.frame.to_local(ring_lon, ring_lat)
         return Polygon(np.column_stack([x, y])).envelope
 
@@ -132,8 +141,10 @@ class Sector:
         b = self._work_box.bounds
         margin_deg = 1.0
         window = box(
-            self.lon_min - margin_deg, self.lat_min - margin_deg,
-            self.lon_max + margin_deg, self.lat_max + margin_deg,
+            self.lon_min - margin_deg,
+            self.lat_min - margin_deg,
+            self.lon_max + margin_deg,
+            self.lat_max + margin_deg,
         )
         near = shapely.intersection(self.boundary.lines, window)
         if near.is_empty:
@@ -179,7 +190,8 @@ class Sector:
         at = shapely.line_interpolate_point(
             self.boundary_local, shapely.line_locate_point(self.boundary_local, pts)
         )
-        return shapely.get_coordinates(at)
+        centres: F8 = shapely.get_coordinates(at)
+        return centres
 
     # -- vectorised queries, local frame ---------------------------------------------------
 
@@ -231,4 +243,10 @@ class Sector:
     def contains(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         lo = np.asarray(lon, float)
         la = np.asarray(lat, float)
-        return (lo >= self.lon_min) & (lo <= self.lon_max) & (la >= self.lat_min) & (la <= self.lat_max)
+        inside: npt.NDArray[np.bool_] = (
+            (lo >= self.lon_min)
+            & (lo <= self.lon_max)
+            & (la >= self.lat_min)
+            & (la <= self.lat_max)
+        )
+        return inside

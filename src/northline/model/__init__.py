@@ -29,6 +29,7 @@ from ._records import (
     TrackState,
     TrackUpdate,
 )
+from ._serialise import to_dict
 from ._time import epoch_s, format_iso, parse_iso, utc_from_epoch_s
 
 __all__ = [
@@ -63,5 +64,6 @@ __all__ = [
     "epoch_s",
     "format_iso",
     "parse_iso",
+    "to_dict",
     "utc_from_epoch_s",
 ]

@@ -73,9 +73,7 @@ class ObservationBatch(Columnar):
             cols["sensor_lon"].append(p.sensor_lon if isinstance(p, RangeBearing) else NAN)
             cols["sensor_lat"].append(p.sensor_lat if isinstance(p, RangeBearing) else NAN)
             cols["sigma_m"].append(r.sigma_m)
-            cols["sigma_range_m"].append(
-                p.sigma_range_m if isinstance(p, RangeBearing) else NAN
-            )
+            cols["sigma_range_m"].append(p.sigma_range_m if isinstance(p, RangeBearing) else NAN)
             cols["sigma_bearing_deg"].append(
                 p.sigma_bearing_deg if isinstance(p, RangeBearing) else NAN
             )

@@ -32,7 +32,7 @@ class Columnar:
 
     def __post_init__(self) -> None:
         n: int | None = None
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        for f in dataclasses.fields(self):
             dtype = f.metadata["dtype"]
             arr = np.asarray(getattr(self, f.name), dtype=dtype)
             if arr.ndim != 1:
@@ -45,10 +45,10 @@ class Columnar:
 
     @classmethod
     def columns(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        return tuple(f.name for f in dataclasses.fields(cls))
 
     def __len__(self) -> int:
-        first = dataclasses.fields(self)[0].name  # type: ignore[arg-type]
+        first = dataclasses.fields(self)[0].name
         return int(getattr(self, first).shape[0])
 
     @classmethod
@@ -59,13 +59,15 @@ class Columnar:
     def from_columns(cls, data: Mapping[str, Any], n: int | None = None) -> Self:
         """Build a batch from a mapping of columns; missing columns get their fill value."""
         if n is None:
-            lengths = {len(np.asarray(v, dtype=object if isinstance(v, list) else None))
-                       for v in data.values()}
+            lengths = {
+                len(np.asarray(v, dtype=object if isinstance(v, list) else None))
+                for v in data.values()
+            }
             if len(lengths) > 1:
                 raise ValueError(f"columns of different lengths: {sorted(lengths)}")
             n = lengths.pop() if lengths else 0
         kwargs: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for f in dataclasses.fields(cls):
             dtype = f.metadata["dtype"]
             if f.name in data:
                 kwargs[f.name] = np.asarray(data[f.name], dtype=dtype)
@@ -81,19 +83,14 @@ class Columnar:
     def take(self, index: npt.ArrayLike) -> Self:
         """Rows by integer index or boolean mask."""
         idx = np.asarray(index)
-        return type(self)(
-            **{name: getattr(self, name)[idx] for name in self.columns()}
-        )
+        return type(self)(**{name: getattr(self, name)[idx] for name in self.columns()})
 
     @classmethod
     def concat(cls, batches: Sequence[Self]) -> Self:
         if not batches:
             return cls.empty()
         return cls(
-            **{
-                name: np.concatenate([getattr(b, name) for b in batches])
-                for name in cls.columns()
-            }
+            **{name: np.concatenate([getattr(b, name) for b in batches]) for name in cls.columns()}
         )
 
     def sorted_by(self, name: str) -> Self:

@@ -1,0 +1,30 @@
+"""Multi-target tracking, array-first: filters, gating, association and track lifecycle.
+
+Works in a local metric frame (metres, seconds); knows nothing of the store or the bus.
+"""
+
+from ._association import Associator, GatedPairs, GlobalNearestNeighbour, gate
+from ._csvio import OUTPUT_COLUMNS, track_csv
+from ._kalman import innovation, inv2, mahalanobis2, predict, update
+from ._motion import ConstantVelocity, MotionModel
+from ._tracker import Coverage, StepResult, Tracker, TrackerConfig
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "Associator",
+    "ConstantVelocity",
+    "Coverage",
+    "GatedPairs",
+    "GlobalNearestNeighbour",
+    "MotionModel",
+    "StepResult",
+    "Tracker",
+    "TrackerConfig",
+    "gate",
+    "innovation",
+    "inv2",
+    "mahalanobis2",
+    "predict",
+    "track_csv",
+    "update",
+]

@@ -1,0 +1,124 @@
+"""Gating and data association.
+
+Gating first narrows the pairs with a k-d tree over positions (SciPy ``cKDTree``), then keeps
+pairs whose squared Mahalanobis distance is inside the chi-square gate. Association is solved
+per connected cluster of gated tracks and detections: a cluster of one track and one detection
+is assigned directly (vectorised); larger clusters get ``linear_sum_assignment``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+__all__ = ["Associator", "GatedPairs", "GlobalNearestNeighbour", "gate"]
+
+F8 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class GatedPairs:
+    """Candidate (track, detection) pairs inside the gate, with their costs."""
+
+    n_tracks: int
+    n_detections: int
+    track: I8
+    detection: I8
+    d2: F8  # squared Mahalanobis distance
+    cost: F8  # d² + ln det S (negative log-likelihood up to a constant)
+    miss_cost: F8  # per track: the cost of leaving it unassigned
+
+
+def gate(
+    track_xy: F8,
+    track_s_pos: F8,
+    det_xy: F8,
+    det_r: F8,
+    gate_d2: float,
+) -> tuple[I8, I8, F8, F8]:
+    """Pairs within the Mahalanobis gate.
+
+    ``track_s_pos`` is each track's predicted position covariance (n, 2, 2) and ``det_r`` each
+    detection's covariance (m, 2, 2). Returns track index, detection index, d² and ln det S.
+    """
+    n, m = len(track_xy), len(det_xy)
+    empty_i = np.empty(0, dtype=np.int64)
+    empty_f = np.empty(0)
+    if n == 0 or m == 0:
+        return empty_i, empty_i, empty_f, empty_f
+    # A Euclidean radius that contains every point inside the Mahalanobis gate.
+    eig_t = np.linalg.eigvalsh(track_s_pos)[:, -1]
+    eig_d = np.linalg.eigvalsh(det_r)[:, -1]
+    radius = np.sqrt(gate_d2 * (eig_t + eig_d.max()))
+    tree_t = cKDTree(track_xy)
+    tree_d = cKDTree(det_xy)
+    pairs = tree_t.sparse_distance_matrix(tree_d, float(radius.max()), output_type="ndarray")
+    ti = pairs["i"].astype(np.int64)
+    dj = pairs["j"].astype(np.int64)
+    keep = pairs["v"] <= radius[ti]
+    ti, dj = ti[keep], dj[keep]
+    s = track_s_pos[ti] + det_r[dj]
+    a, b, c, d = s[:, 0, 0], s[:, 0, 1], s[:, 1, 0], s[:, 1, 1]
+    det = a * d - b * c
+    nu = det_xy[dj] - track_xy[ti]
+    d2 = (d * nu[:, 0] ** 2 - (b + c) * nu[:, 0] * nu[:, 1] + a * nu[:, 1] ** 2) / det
+    inside = d2 <= gate_d2
+    return ti[inside], dj[inside], d2[inside], np.log(det[inside])
+
+
+class Associator(Protocol):
+    """Chooses which detection updates which track."""
+
+    def associate(self, pairs: GatedPairs) -> tuple[I8, I8]:
+        """Assigned (track index, detection index) pairs, each track and detection at most once."""
+        ...
+
+
+class GlobalNearestNeighbour:
+    """The single most likely joint assignment (GNN), solved per cluster."""
+
+    def associate(self, pairs: GatedPairs) -> tuple[I8, I8]:
+        n, m = pairs.n_tracks, pairs.n_detections
+        if len(pairs.track) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        # Clusters: connected components of the bipartite gating graph (tracks 0..n-1,
+        # detections n..n+m-1).
+        graph = coo_matrix(
+            (np.ones(len(pairs.track)), (pairs.track, pairs.detection + n)), shape=(n + m, n + m)
+        )
+        _, label = connected_components(graph, directed=False)
+        pair_label = label[pairs.track]
+        n_pairs_in = np.bincount(pair_label, minlength=label.max() + 1)
+        simple = n_pairs_in[pair_label] == 1  # one track, one detection, one pair
+        # A lone pair is assigned when it costs less than leaving the track unassigned.
+        lone = simple & (pairs.cost < pairs.miss_cost[pairs.track])
+        out_t = [pairs.track[lone]]
+        out_d = [pairs.detection[lone]]
+        complex_labels = np.unique(pair_label[~simple])
+        if complex_labels.size:
+            order = np.argsort(pair_label, kind="stable")
+            sorted_labels = pair_label[order]
+            starts = np.searchsorted(sorted_labels, complex_labels, side="left")
+            ends = np.searchsorted(sorted_labels, complex_labels, side="right")
+            for s0, s1 in zip(starts.tolist(), ends.tolist(), strict=True):
+                sel = order[s0:s1]
+                t_idx, t_local = np.unique(pairs.track[sel], return_inverse=True)
+                d_idx, d_local = np.unique(pairs.detection[sel], return_inverse=True)
+                nt, nd = len(t_idx), len(d_idx)
+                big = 1e12
+                cost = np.full((nt, nd + nt), big)
+                cost[t_local, d_local] = pairs.cost[sel]
+                cost[np.arange(nt), nd + np.arange(nt)] = pairs.miss_cost[t_idx]
+                rows, cols = linear_sum_assignment(cost)
+                real = (cols < nd) & (cost[rows, cols] < big)
+                out_t.append(t_idx[rows[real]])
+                out_d.append(d_idx[cols[real]])
+        return np.concatenate(out_t).astype(np.int64), np.concatenate(out_d).astype(np.int64)

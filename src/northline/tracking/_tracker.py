@@ -1,0 +1,324 @@
+"""The multi-target tracker: all tracks' states in arrays, one batched step per scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model import InvalidInput, TrackBatch, TrackState
+from ._association import Associator, GatedPairs, GlobalNearestNeighbour, gate
+from ._kalman import predict, update
+from ._motion import ConstantVelocity, MotionModel
+
+__all__ = ["Coverage", "StepResult", "Tracker", "TrackerConfig"]
+
+F8 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int64]
+B1 = npt.NDArray[np.bool_]
+
+_TENTATIVE, _CONFIRMED, _COASTING, _DELETED = 0, 1, 2, 3
+_STATE_NAMES = np.array(
+    [
+        TrackState.TENTATIVE.value,
+        TrackState.CONFIRMED.value,
+        TrackState.COASTING.value,
+        TrackState.DELETED.value,
+    ],
+    dtype=object,
+)
+_POPCOUNT8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    """Tracker settings. Units are in the names; defaults suit ground movers seen by radar."""
+
+    process_noise_q: float = 0.5  # white-acceleration spectral density, m²/s³
+    gate_d2: float = 13.82  # chi-square gate, 2 degrees of freedom, 99.9 %
+    init_speed_sigma_mps: float = 12.0
+    confirm_m: int = 3
+    confirm_n: int = 5
+    confirmed_max_misses: int = 6  # consecutive looks without a detection
+    max_coast_s: float = 30.0  # and never longer than this without a detection
+    max_lag_s: float = 0.0  # scans older than the tracker's time by more are rejected
+    initiate_from_event_driven: bool = False
+    id_prefix: str = "T"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.confirm_m <= self.confirm_n <= 8:
+            raise InvalidInput("need 1 <= confirm_m <= confirm_n <= 8", field="confirm_m")
+        if self.gate_d2 <= 0 or self.process_noise_q < 0 or self.init_speed_sigma_mps <= 0:
+            raise InvalidInput("gate, process noise and initial speed sigma must be positive")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, object]) -> TrackerConfig:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(raw) - known
+        if unknown:
+            raise InvalidInput(f"unknown tracker settings: {sorted(unknown)}", field="tracker")
+        return cls(**raw)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Where a scan looked: a disc around the sensor. Tracks inside it that get no detection
+    count a miss."""
+
+    x_m: float
+    y_m: float
+    range_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one scan did: the live tracks afterwards and the ones it ended."""
+
+    tracks: TrackBatch  # every live track after the step (lon/lat left NaN: local frame only)
+    updated: B1  # rows of ``tracks`` that took a detection in this scan
+    deleted: TrackBatch  # tracks ended by this scan, with state "deleted"
+    detection_track: npt.NDArray[np.object_]  # per input detection: its track id, or ""
+    rejected: bool = False  # the scan was out of sequence and not used
+
+
+@dataclass
+class _Tracks:
+    """Struct of arrays of the live tracks (internal)."""
+
+    x: F8 = field(default_factory=lambda: np.empty((0, 4)))
+    p: F8 = field(default_factory=lambda: np.empty((0, 4, 4)))
+    num: I8 = field(default_factory=lambda: np.empty(0, np.int64))
+    tid: npt.NDArray[np.object_] = field(default_factory=lambda: np.empty(0, object))
+    state: I8 = field(default_factory=lambda: np.empty(0, np.int64))
+    hits: I8 = field(default_factory=lambda: np.empty(0, np.int64))
+    looks: I8 = field(default_factory=lambda: np.empty(0, np.int64))
+    window: I8 = field(default_factory=lambda: np.empty(0, np.int64))  # bit k: hit k looks ago
+    misses: I8 = field(default_factory=lambda: np.empty(0, np.int64))  # consecutive
+    last_hit_t: F8 = field(default_factory=lambda: np.empty(0))
+
+    def __len__(self) -> int:
+        return int(self.num.shape[0])
+
+    def keep(self, mask: B1) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name)[mask])
+
+    def append(self, other: _Tracks) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
+
+
+class Tracker:
+    """Kalman filter + gating + association + M-of-N lifecycle, over all tracks at once.
+
+    ``step`` is the public verb; the motion model and the associator are strategies.
+    """
+
+    def __init__(
+        self,
+        config: TrackerConfig | None = None,
+        *,
+        motion: MotionModel | None = None,
+        associator: Associator | None = None,
+    ) -> None:
+        self.config = config if config is not None else TrackerConfig()
+        self.motion: MotionModel = (
+            motion if motion is not None else ConstantVelocity(self.config.process_noise_q)
+        )
+        self.associator: Associator = (
+            associator if associator is not None else GlobalNearestNeighbour()
+        )
+        self.t_s: float | None = None
+        self._tracks = _Tracks()
+        self._next_num = 1
+        self.rejected_scans = 0
+        self.n_detections = 0
+        self.n_scans = 0
+
+    # -- public --------------------------------------------------------------------------
+
+    @property
+    def n_live(self) -> int:
+        return len(self._tracks)
+
+    def step(
+        self,
+        t_s: float,
+        z: npt.ArrayLike,
+        sigma_m: npt.ArrayLike,
+        *,
+        coverage: Coverage | None = None,
+        event_driven: bool = False,
+    ) -> StepResult:
+        """Take one scan: detections ``z`` (m, 2) in the local frame with 1-sigma ``sigma_m``.
+
+        ``coverage`` is where the sensor looked (None: everywhere). An ``event_driven`` sensor
+        (a ground sensor that reports only when it fires) never counts misses.
+        """
+        zz = np.asarray(z, dtype=np.float64).reshape(-1, 2)
+        sig = np.broadcast_to(np.asarray(sigma_m, dtype=np.float64), (len(zz),))
+        cfg = self.config
+        if self.t_s is not None and t_s < self.t_s - cfg.max_lag_s:
+            self.rejected_scans += 1
+            return self._result(
+                np.zeros(len(self._tracks), bool),
+                np.full(len(zz), "", object),
+                _Tracks(),
+                rejected=True,
+            )
+        self.n_scans += 1
+        self.n_detections += len(zz)
+        self._predict_to(t_s)
+        tr = self._tracks
+        r = np.zeros((len(zz), 2, 2))
+        r[:, 0, 0] = r[:, 1, 1] = sig**2
+
+        # Gate and associate.
+        n = len(tr)
+        s_pos = tr.p[:, :2, :2]
+        ti, dj, d2, logdet = gate(tr.x[:, :2], s_pos, zz, r, cfg.gate_d2)
+        mean_r = float(np.mean(sig**2)) if len(zz) else 0.0
+        miss_cost = (
+            cfg.gate_d2 + np.log(np.maximum(np.linalg.det(s_pos + mean_r * np.eye(2)), 1e-12))
+            if n
+            else np.empty(0)
+        )
+        pairs = GatedPairs(n, len(zz), ti, dj, d2, d2 + logdet, miss_cost)
+        at, ad = self.associator.associate(pairs)
+
+        # Update the assigned tracks.
+        if len(at):
+            tr.x[at], tr.p[at] = update(tr.x[at], tr.p[at], zz[ad], r[ad])
+        hit = np.zeros(n, dtype=bool)
+        hit[at] = True
+        detection_track = np.full(len(zz), "", dtype=object)
+
+        # Lifecycle.
+        if event_driven:
+            looked = hit.copy()
+        elif coverage is None:
+            looked = np.ones(n, dtype=bool)
+        else:
+            dx = tr.x[:, 0] - coverage.x_m
+            dy = tr.x[:, 1] - coverage.y_m
+            looked = (dx * dx + dy * dy <= coverage.range_m**2) | hit
+        window_mask = (1 << cfg.confirm_n) - 1
+        tr.window[looked] = ((tr.window[looked] << 1) | hit[looked]) & window_mask
+        tr.looks[looked] += 1
+        tr.hits[hit] += 1
+        tr.last_hit_t[hit] = t_s
+        tr.misses[hit] = 0
+        tr.misses[looked & ~hit] += 1
+        tentative = tr.state == _TENTATIVE
+        confirm = tentative & (_POPCOUNT8[tr.window] >= cfg.confirm_m)
+        tr.state[confirm] = _CONFIRMED
+        mature = (tr.state == _CONFIRMED) | (tr.state == _COASTING)
+        tr.state[mature & hit] = _CONFIRMED
+        tr.state[mature & ~hit & looked] = _COASTING
+        # A tentative track has N looks to reach M hits; a mature one dies after K misses in a
+        # row or after coasting too long.
+        failed = (tr.state == _TENTATIVE) & (
+            (tr.looks >= cfg.confirm_n)
+            | (
+                cfg.confirm_n - np.minimum(tr.looks, cfg.confirm_n) + _POPCOUNT8[tr.window]
+                < cfg.confirm_m
+            )
+        )
+        mature = (tr.state == _CONFIRMED) | (tr.state == _COASTING)
+        dead = (
+            failed
+            | (mature & (tr.misses >= cfg.confirmed_max_misses))
+            | (t_s - tr.last_hit_t > cfg.max_coast_s)
+        )
+        ended = _Tracks()
+        if dead.any():
+            ended = _Tracks(**{k: getattr(tr, k)[dead] for k in _Tracks.__dataclass_fields__})
+            ended.state[:] = _DELETED
+        detection_track[ad] = tr.tid[at]
+        tr.keep(~dead)
+        hit = hit[~dead]
+
+        # New tentative tracks from detections nobody took.
+        free = np.ones(len(zz), dtype=bool)
+        free[ad] = False
+        if event_driven and not cfg.initiate_from_event_driven:
+            free[:] = False
+        if free.any():
+            born = self._initiate(t_s, zz[free], sig[free])
+            detection_track[np.flatnonzero(free)] = born.tid
+            tr.append(born)
+            hit = np.concatenate([hit, np.ones(len(born), dtype=bool)])
+        return self._result(hit, detection_track, ended)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _ids(self, nums: I8) -> npt.NDArray[np.object_]:
+        prefix = self.config.id_prefix
+        return np.array([f"{prefix}{k:06d}" for k in nums.tolist()], dtype=object)
+
+    def _predict_to(self, t_s: float) -> None:
+        if self.t_s is None:
+            self.t_s = t_s
+            return
+        dt = t_s - self.t_s
+        if dt > 0 and len(self._tracks):
+            tr = self._tracks
+            tr.x, tr.p = predict(tr.x, tr.p, self.motion.transition(dt), self.motion.noise(dt))
+        self.t_s = max(self.t_s, t_s)
+
+    def _initiate(self, t_s: float, z: F8, sigma: F8) -> _Tracks:
+        k = len(z)
+        x = np.zeros((k, 4))
+        x[:, :2] = z
+        p = np.zeros((k, 4, 4))
+        p[:, 0, 0] = p[:, 1, 1] = sigma**2
+        p[:, 2, 2] = p[:, 3, 3] = self.config.init_speed_sigma_mps**2
+        nums = np.arange(self._next_num, self._next_num + k, dtype=np.int64)
+        self._next_num += k
+        ones = np.ones(k, dtype=np.int64)
+        return _Tracks(
+            x=x,
+            p=p,
+            num=nums,
+            tid=self._ids(nums),
+            state=np.zeros(k, np.int64),
+            hits=ones.copy(),
+            looks=ones.copy(),
+            window=ones.copy(),
+            misses=np.zeros(k, np.int64),
+            last_hit_t=np.full(k, t_s),
+        )
+
+    def _batch(self, tr: _Tracks) -> TrackBatch:
+        t = self.t_s if self.t_s is not None else np.nan
+        return TrackBatch.from_columns(
+            {
+                "track_id": tr.tid,
+                "t_s": np.full(len(tr), t),
+                "x_m": tr.x[:, 0],
+                "y_m": tr.x[:, 1],
+                "vx_mps": tr.x[:, 2],
+                "vy_mps": tr.x[:, 3],
+                "sigma_m": np.sqrt(0.5 * (tr.p[:, 0, 0] + tr.p[:, 1, 1])),
+                "state": _STATE_NAMES[tr.state],
+                "hits": tr.hits,
+            },
+            n=len(tr),
+        )
+
+    def _result(
+        self,
+        updated: B1,
+        detection_track: npt.NDArray[np.object_],
+        ended: _Tracks,
+        *,
+        rejected: bool = False,
+    ) -> StepResult:
+        return StepResult(
+            tracks=self._batch(self._tracks),
+            updated=updated,
+            deleted=self._batch(ended),
+            detection_track=detection_track,
+            rejected=rejected,
+        )
