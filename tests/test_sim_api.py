@@ -39,6 +39,7 @@ EXPECTED = {
     "read_sensors",
     "score",
     "simulate",
+    "write_detections_csv",
     "write_outputs",
 }
 

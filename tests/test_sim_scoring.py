@@ -107,8 +107,9 @@ def test_matched_late_far_early_duplicate_and_port() -> None:
     assert s.detection_rate == 0.5
     assert s.delays_s == pytest.approx([10.0, -3.0])
     assert s.median_delay_s == pytest.approx(3.5)
-    assert s.false_crossing_alerts == 4  # the duplicate, the late, the far and the port one
-    assert s.false_alerts_per_hour == pytest.approx(4.0)
+    assert s.late_crossing_alerts == 1  # b, 40 s after its true time
+    assert s.false_crossing_alerts == 3  # the duplicate, the far and the port one
+    assert s.false_alerts_per_hour == pytest.approx(3.0)
     assert s.approach_warnings == 2
     assert s.port_transits_true == 1
     assert s.missed == ("b/x0", "c/x0")
@@ -121,11 +122,24 @@ def test_window_and_distance_are_parameters() -> None:
     assert s.delays_s == pytest.approx([10.0, 40.0, 5.0, -3.0])
 
 
-def test_too_early_is_not_a_detection() -> None:
+def test_within_the_window_either_way() -> None:
     gt = truth(true("a/x0", 100, -97.4))
-    c = crossing("c", 94, -97.4)  # 6 s before the true time
-    s = score(gt, [c], [alert("x", 94, "c")])
+    c = crossing("c", 72, -97.4)  # 28 s before the true time: within 30 s of it
+    s = score(gt, [c], [alert("x", 72, "c")])
+    assert (s.detected, s.false_crossing_alerts) == (1, 0)
+    s = score(gt, [c], [alert("x", 72, "c")], early_s=5.0)
     assert (s.detected, s.false_crossing_alerts) == (0, 1)
+    c = crossing("c", 69, -97.4)  # 31 s before
+    assert score(gt, [c], [alert("x", 69, "c")]).detected == 0
+
+
+def test_late_alert_is_counted_apart_not_as_false() -> None:
+    gt = truth(true("a/x0", 100, -97.4))
+    c = crossing("c", 200, -97.4)
+    s = score(gt, [c], [alert("x", 200, "c")])
+    assert (s.detected, s.late_crossing_alerts, s.false_crossing_alerts) == (0, 1, 0)
+    s = score(gt, [c], [alert("x", 200, "c")], late_s=60.0)
+    assert (s.detected, s.late_crossing_alerts, s.false_crossing_alerts) == (0, 0, 1)
 
 
 def test_one_to_one_greedy_by_time() -> None:

@@ -18,6 +18,7 @@ from ._run import (
     TRUTH_FILE,
     SimulationResult,
     simulate,
+    write_detections_csv,
     write_outputs,
 )
 from ._scenario import (
@@ -71,5 +72,6 @@ __all__ = [
     "read_sensors",
     "score",
     "simulate",
+    "write_detections_csv",
     "write_outputs",
 ]

@@ -22,11 +22,13 @@ __all__ = [
     "TRUTH_FILE",
     "SimulationResult",
     "simulate",
+    "write_detections_csv",
     "write_outputs",
 ]
 
 F8 = npt.NDArray[np.float64]
 DETECTIONS_FILE = "detections.cot"
+DETECTIONS_CSV_FILE = "detections.csv"
 TRUTH_FILE = "truth.json"
 SENSORS_FILE = "sensors.json"
 _MOVER_STREAMS = 3  # port traffic, crossers, loiterers; then one stream per sensor
@@ -144,3 +146,44 @@ def write_outputs(result: SimulationResult, out_dir: str | Path) -> dict[str, Pa
     result.truth.write(paths["truth"])
     write_sensors(result.sensors, paths["sensors"], scenario=result.scenario.name)
     return paths
+
+
+def write_detections_csv(
+    result: SimulationResult,
+    path: str | Path,
+    *,
+    sensors: tuple[str, ...] = (),
+) -> int:
+    """Tower detections as plain CSV in the sector's local frame, for any tracker to read.
+
+    Columns ``scan,time_s,x_m,y_m,sigma_m,sensor_id``; a scan is one sensor at one time,
+    numbered in time order; ``time_s`` counts from the scenario's start. ``sensors`` limits
+    the output to those sensor ids (default: every tower). Returns the rows written.
+    """
+    d = result.detections
+    keep = d.sensor_kind == SensorKind.TOWER.value
+    if sensors:
+        keep = np.isin(d.sensor_id, np.asarray(sensors, dtype=object))
+    sel = d.take(keep)
+    order = np.lexsort((sel.sensor_id.astype(str), sel.t_s))
+    sel = sel.take(order)
+    new_scan = np.ones(len(sel), dtype=bool)
+    new_scan[1:] = (np.diff(sel.t_s) != 0) | (sel.sensor_id[1:] != sel.sensor_id[:-1])
+    scan = np.cumsum(new_scan) - 1
+    t = sel.t_s - result.scenario.start_s
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = [
+        f"{k},{ti:.3f},{x:.3f},{y:.3f},{sg:.2f},{sid}"
+        for k, ti, x, y, sg, sid in zip(
+            scan.tolist(),
+            t.tolist(),
+            sel.x_m.tolist(),
+            sel.y_m.tolist(),
+            sel.sigma_m.tolist(),
+            sel.sensor_id.tolist(),
+            strict=True,
+        )
+    ]
+    out.write_text("scan,time_s,x_m,y_m,sigma_m,sensor_id\n" + "".join(r + "\n" for r in rows))
+    return len(rows)

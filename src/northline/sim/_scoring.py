@@ -1,11 +1,15 @@
 """Scoring a pipeline's crossings and alerts against ground truth.
 
 A true crossing *between ports* is detected when a crossing alert, matched one-to-one, puts its
-crossing within ``max_distance_m`` of the true crossing point and is raised no earlier than
-5 s before and no later than ``window_s`` after the true time. Matching is greedy by time:
-candidate pairs are taken in order of alert time (then of true time), each alert and each true
-crossing used once. Every crossing alert left unmatched — including any at a port of entry,
-where no alert should be raised — is a false alert.
+crossing within ``max_distance_m`` of the true crossing point and is raised within
+``window_s`` of the true time (no earlier than ``early_s`` before it, no later than ``window_s``
+after). Matching is greedy by time: candidate pairs are taken in order of alert time (then of
+true time), each alert and each true crossing used once.
+
+An unmatched alert that a second, one-to-one pass can pin on an undetected true crossing (same
+place, raised up to ``late_s`` after it) is *late*: a true crossing seen too slowly. Every
+other crossing alert left unmatched — duplicates, alerts at a port of entry, alerts where
+nobody crossed — is a false alert.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ import numpy.typing as npt
 from ..model import Alert, AlertKind, Crossing
 from ._truth import GroundTruth
 
-__all__ = ["EARLY_S", "Score", "score"]
+__all__ = ["LATE_S", "Score", "score"]
 
 F8 = npt.NDArray[np.float64]
-EARLY_S = 5.0  # an alert may come this much before the true time (the estimate's error)
+LATE_S = 600.0  # an alert this long after an undetected crossing is late, not false
 _EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -39,6 +43,7 @@ class Score:
     median_delay_s: float
     false_crossing_alerts: int
     false_alerts_per_hour: float
+    late_crossing_alerts: int
     approach_warnings: int
     port_transits_true: int
     missed: tuple[str, ...] = ()  # crossing ids of the true crossings not detected
@@ -66,9 +71,13 @@ def score(
     alerts: Sequence[Alert],
     *,
     window_s: float = 30.0,
+    early_s: float | None = None,
+    late_s: float = LATE_S,
     max_distance_m: float = 1000.0,
 ) -> Score:
     """Score crossing alerts against the true between-port crossings.
+
+    ``early_s`` defaults to ``window_s``: "within 30 s of the true time" either way.
 
     A crossing alert is placed at its crossing (``ref_id``); one whose crossing is not among
     ``crossings`` is placed at the alert's own lon/lat.
@@ -91,21 +100,23 @@ def score(
     # eligible[i, j]: alert j may detect true crossing i
     delay = t_alert[None, :] - t_true[:, None]
     dist = _distance_m(lon_true[:, None], lat_true[:, None], lon_alert[None, :], lat_alert[None, :])
-    eligible = (delay >= -EARLY_S) & (delay <= window_s) & (dist <= max_distance_m)
-    ti, aj = np.nonzero(eligible)
-    order = np.lexsort((t_true[ti], t_alert[aj]))
+    early = window_s if early_s is None else early_s
+    near = dist <= max_distance_m
     used_true = np.zeros(len(true), dtype=bool)
     used_alert = np.zeros(len(xalerts), dtype=bool)
-    delay_of: dict[int, float] = {}
-    for k in order.tolist():  # over candidate pairs: a handful per true crossing
-        i, j = int(ti[k]), int(aj[k])
-        if used_true[i] or used_alert[j]:
-            continue
-        used_true[i] = used_alert[j] = True
-        delay_of[i] = float(delay[i, j])
+    delay_of = _match(
+        near & (delay >= -early) & (delay <= window_s),
+        delay,
+        t_true,
+        t_alert,
+        used_true,
+        used_alert,
+    )
     delays = [delay_of[i] for i in sorted(delay_of)]  # in order of the true crossings
-
     detected = int(used_true.sum())
+    late = _match(
+        near & (delay > window_s) & (delay <= late_s), delay, t_true, t_alert, used_true, used_alert
+    )
     false_alerts = int((~used_alert).sum())
     hours = truth.duration_s / 3600.0
     return Score(
@@ -116,7 +127,29 @@ def score(
         median_delay_s=float(np.median(delays)) if delays else math.nan,
         false_crossing_alerts=false_alerts,
         false_alerts_per_hour=false_alerts / hours if hours > 0 else math.nan,
+        late_crossing_alerts=len(late),
         approach_warnings=sum(1 for a in alerts if a.kind == AlertKind.APPROACH),
         port_transits_true=len(truth.port_transits),
-        missed=tuple(c.crossing_id for c, u in zip(true, used_true.tolist(), strict=True) if not u),
+        missed=tuple(c.crossing_id for i, c in enumerate(true) if i not in delay_of),
     )
+
+
+def _match(
+    eligible: npt.NDArray[np.bool_],
+    delay: F8,
+    t_true: F8,
+    t_alert: F8,
+    used_true: npt.NDArray[np.bool_],
+    used_alert: npt.NDArray[np.bool_],
+) -> dict[int, float]:
+    """Greedy one-to-one matching by alert time; marks what it uses; true index → delay."""
+    ti, aj = np.nonzero(eligible)
+    order = np.lexsort((t_true[ti], t_alert[aj]))
+    out: dict[int, float] = {}
+    for k in order.tolist():  # over candidate pairs: a handful per true crossing
+        i, j = int(ti[k]), int(aj[k])
+        if used_true[i] or used_alert[j]:
+            continue
+        used_true[i] = used_alert[j] = True
+        out[i] = float(delay[i, j])
+    return out

@@ -1,0 +1,247 @@
+"""Command-line entry point. Each command parses options and calls one library function."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .. import __version__, settings
+from ..model import NorthlineError, to_dict
+
+__all__ = ["cli", "main"]
+
+_err = Console(stderr=True)
+
+
+def _fail(exc: NorthlineError) -> None:
+    _err.print(f"[bold red]error:[/] {exc.message}")
+    if exc.context:
+        _err.print(f"  {json.dumps(exc.context)}")
+    raise SystemExit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="northline")
+def cli() -> None:
+    """Northline: border surveillance, tracking, crossing detection and evidence."""
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+@cli.command()
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Scenario TOML (default: the packaged emerson.toml).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: Path(settings.get("out_dir")) / "demo",
+    show_default="out/demo",
+    help="Where to write the SQLite store, GeoJSON and JSON results.",
+)
+@click.option("--seed", type=int, help="Run the scenario with another seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def demo(scenario_path: Path | None, out_dir: Path, seed: int | None, as_json: bool) -> None:
+    """Simulate a border sector, track it, and show which crossings were caught."""
+    from ..demo import run_demo
+
+    columns = (
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    try:
+        with Progress(*columns, console=_err, transient=False) as bar:
+            tasks = {
+                name: bar.add_task(name, total=None) for name in ("simulate", "ingest", "track")
+            }
+
+            def progress(stage: str, k: int, n: int) -> None:
+                bar.update(tasks[stage], completed=k, total=n)
+
+            result = run_demo(scenario_path, out_dir, seed=seed, progress=progress)
+    except NorthlineError as exc:
+        _fail(exc)
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary, indent=1))
+        return
+    table = Table(title=f"Northline demo — {summary['scenario']} (seed {summary['seed']})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("detections", summary["detections"]),
+        ("confirmed tracks", summary["confirmed_tracks"]),
+        ("true crossings (between ports)", summary["true_crossings"]),
+        ("crossings detected (≤ 30 s)", summary["crossings_detected"]),
+        ("median delay, true crossing → alert (s)", summary["median_delay_s"]),
+        ("false crossing alerts", summary["false_crossing_alerts"]),
+        ("late crossing alerts (> 30 s)", summary["late_crossing_alerts"]),
+        ("approach warnings", summary["approach_warnings"]),
+        ("port-of-entry transits", summary["port_transits"]),
+        ("quarantined messages", summary["quarantined"]),
+        ("run time (s)", summary["timings_s"]["total"]),
+    ]
+    for name, value in rows:
+        table.add_row(name, _fmt(value))
+    Console().print(table)
+    click.echo(f"boundary: {summary['boundary']}")
+    click.echo(
+        f"results in {out_dir}/: northline.sqlite, tracks.geojson, crossings.geojson, "
+        "alerts.json, summary.json (open the GeoJSON in QGIS or geojson.io)"
+    )
+
+
+@cli.command()
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Scenario TOML (default: the packaged emerson.toml).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: Path(settings.get("out_dir")) / "sim",
+    show_default="out/sim",
+)
+@click.option("--seed", type=int, help="Override the scenario's seed.")
+@click.option(
+    "--csv",
+    "csv_sensors",
+    multiple=True,
+    metavar="SENSOR|all",
+    help="Also write detections.csv (local frame) for `northline track`: "
+    "'all' towers, or one sensor id (repeatable).",
+)
+def simulate(
+    scenario_path: Path | None, out_dir: Path, seed: int | None, csv_sensors: tuple[str, ...]
+) -> None:
+    """Write what a scenario's sensors report (CoT XML) and its ground truth."""
+    from ..demo import default_scenario_path
+    from ..geo import load_boundary
+    from ..sim import load_scenario, write_detections_csv, write_outputs
+    from ..sim import simulate as run
+
+    try:
+        scenario = load_scenario(scenario_path or default_scenario_path())
+        if seed is not None:
+            scenario = scenario.with_seed(seed)
+        result = run(scenario, load_boundary())
+        write_outputs(result, out_dir)
+        if csv_sensors:
+            only = tuple(c for c in csv_sensors if c != "all")
+            rows = write_detections_csv(result, out_dir / "detections.csv", sensors=only)
+            click.echo(f"{rows:,} tower detections → {out_dir}/detections.csv")
+    except NorthlineError as exc:
+        _fail(exc)
+    click.echo(
+        f"{len(result.events):,} CoT events, {result.truth.n_true_crossings} true "
+        f"crossings → {out_dir}/detections.cot, truth.json, sensors.json"
+    )
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["cot"]),
+    default="cot",
+    show_default=True,
+    help="Wire format of the input.",
+)
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="PATH|-",
+    help="A file (plain or .gz) or - for standard input.",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write observations and quarantine to this SQLite store instead of stdout.",
+)
+def ingest(fmt: str, source: str, store_path: Path | None) -> None:
+    """Decode a feed into observations (JSON Lines on stdout, or into a store)."""
+    from ..ingest import decode_cot_stream
+
+    stream = sys.stdin.buffer if source == "-" else None
+    try:
+        results = decode_cot_stream(
+            stream if stream is not None else Path(source),
+            source="stdin" if source == "-" else source,
+        )
+        n_obs = n_q = 0
+        if store_path is not None:
+            from ..store import SQLiteStore
+
+            with SQLiteStore(store_path) as store:
+                for part in results:
+                    n_obs += store.add_observations(part.batch)
+                    store.add_quarantined(part.quarantined)
+                    n_q += len(part.quarantined)
+        else:
+            out = sys.stdout
+            for part in results:
+                for rec in part.batch.to_records():
+                    out.write(json.dumps(to_dict(rec)) + "\n")
+                n_obs += len(part.batch)
+                n_q += len(part.quarantined)
+    except NorthlineError as exc:
+        _fail(exc)
+    _err.print(f"{n_obs:,} observations, {n_q:,} quarantined")
+
+
+@cli.command()
+@click.option(
+    "--in",
+    "src",
+    required=True,
+    type=click.File("r"),
+    help="Detections CSV: scan,time_s,x_m,y_m[,sigma_m] in a local metric frame.",
+)
+@click.option(
+    "--out",
+    "dst",
+    required=True,
+    type=click.File("w"),
+    help="Tracks CSV: scan,time_s,track_id,x_m,y_m,vx_mps,vy_mps.",
+)
+@click.option("--sigma-m", type=float, help="Measurement 1-sigma for every detection.")
+def track(src: Any, dst: Any, sigma_m: float | None) -> None:
+    """Track plain-CSV detections (compare Northline with any tracker on the same data)."""
+    from ..tracking import track_csv
+
+    try:
+        rows = track_csv(src, dst, sigma_m=sigma_m)
+    except NorthlineError as exc:
+        _fail(exc)
+    _err.print(f"{rows:,} confirmed track rows")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,27 @@
+"""Decoders of sensor feeds into observation batches, with quarantine of bad input.
+
+Cursor-on-Target XML: :class:`CotFramer` cuts a byte stream into one chunk per message,
+:class:`CotDecoder` turns chunks into an :class:`~northline.model.ObservationBatch` and
+:class:`~northline.model.QuarantinedMessage` records (never raising on input), and
+:func:`decode_cot`, :func:`iter_cot_file` and :func:`decode_cot_stream` do both for a
+buffer, a file (plain or gzip) or an open byte stream.
+"""
+
+from ._cot import CE_UNKNOWN_AT_LEAST, UNKNOWN_CE_SIGMA_M, CotDecoder
+from ._files import FILE_SOURCE, decode_cot, decode_cot_stream, iter_cot_file
+from ._framing import MAX_MESSAGE_BYTES, CotFramer
+from ._result import DecodeResult, ReasonCode
+
+__all__ = [
+    "CE_UNKNOWN_AT_LEAST",
+    "FILE_SOURCE",
+    "MAX_MESSAGE_BYTES",
+    "UNKNOWN_CE_SIGMA_M",
+    "CotDecoder",
+    "CotFramer",
+    "DecodeResult",
+    "ReasonCode",
+    "decode_cot",
+    "decode_cot_stream",
+    "iter_cot_file",
+]

@@ -1,0 +1,164 @@
+"""The SQLite schema as data: ordered migrations, each applied once in its own transaction.
+
+The schema version is ``PRAGMA user_version``; ``schema_migrations`` records when each
+migration was applied. To change the schema, append a :class:`Migration`; never edit one that
+has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import InvalidInput
+
+__all__ = ["MIGRATIONS", "Migration", "check_migrations"]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+    @property
+    def statements(self) -> list[str]:
+        """The SQL cut into complete statements (triggers and quoted ``;`` survive)."""
+        out: list[str] = []
+        pending = ""
+        for piece in self.sql.split(";"):
+            pending += piece + ";"
+            if sqlite3.complete_statement(pending):
+                if pending.strip(" \t\r\n;"):
+                    out.append(pending.strip())
+                pending = ""
+        if pending.strip(" \t\r\n;"):
+            raise InvalidInput(
+                f"migration {self.version} ends with an incomplete statement",
+                field="sql",
+                version=self.version,
+            )
+        return out
+
+
+def check_migrations(migrations: Sequence[Migration]) -> None:
+    """Versions must be 1, 2, 3 … in order."""
+    for expected, m in enumerate(migrations, start=1):
+        if m.version != expected:
+            raise InvalidInput(
+                f"migration versions must run 1, 2, 3 …; found {m.version} at place {expected}",
+                field="migrations",
+                version=m.version,
+            )
+
+
+_V1 = """
+CREATE TABLE schema_migrations (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+);
+
+CREATE TABLE observations (
+    obs_id TEXT PRIMARY KEY,
+    t_s REAL NOT NULL,
+    sensor_id TEXT NOT NULL,
+    sensor_kind TEXT NOT NULL,
+    lon REAL,
+    lat REAL,
+    range_m REAL,
+    bearing_deg REAL,
+    sensor_lon REAL,
+    sensor_lat REAL,
+    sigma_m REAL,
+    sigma_range_m REAL,
+    sigma_bearing_deg REAL,
+    vel_east_mps REAL,
+    vel_north_mps REAL,
+    classification TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    source TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL
+);
+CREATE INDEX observations_t_s ON observations (t_s);
+
+CREATE TABLE track_updates (
+    track_id TEXT NOT NULL,
+    t_s REAL NOT NULL,
+    lon REAL,
+    lat REAL,
+    x_m REAL,
+    y_m REAL,
+    vx_mps REAL,
+    vy_mps REAL,
+    sigma_m REAL,
+    state TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    sector TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL,
+    PRIMARY KEY (track_id, t_s)
+);
+CREATE INDEX track_updates_t_s ON track_updates (t_s);
+
+CREATE TABLE crossings (
+    crossing_id TEXT PRIMARY KEY,
+    track_id TEXT NOT NULL,
+    t_s REAL NOT NULL,
+    detected_t_s REAL,
+    lon REAL,
+    lat REAL,
+    direction TEXT NOT NULL,
+    confidence REAL,
+    sector TEXT NOT NULL,
+    port_code TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL
+);
+CREATE INDEX crossings_t_s ON crossings (t_s);
+CREATE INDEX crossings_track_id ON crossings (track_id);
+
+CREATE TABLE alerts (
+    alert_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    t_s REAL NOT NULL,
+    track_id TEXT NOT NULL,
+    lon REAL,
+    lat REAL,
+    severity TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    ref_id TEXT NOT NULL,
+    distance_m REAL,
+    eta_s REAL,
+    state TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL
+);
+CREATE INDEX alerts_t_s ON alerts (t_s);
+CREATE INDEX alerts_track_id ON alerts (track_id);
+
+CREATE TABLE quarantine (
+    quarantine_id TEXT PRIMARY KEY,
+    received_t_s REAL NOT NULL,
+    source TEXT NOT NULL,
+    decoder TEXT NOT NULL,
+    reason_code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL
+);
+CREATE INDEX quarantine_received_t_s ON quarantine (received_t_s);
+CREATE INDEX quarantine_reason_code ON quarantine (reason_code);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "observations, track updates, crossings, alerts and quarantine, with markings",
+        _V1,
+    ),
+)

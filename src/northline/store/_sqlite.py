@@ -1,0 +1,361 @@
+"""The embedded store: one SQLite file in WAL mode (or ``:memory:``).
+
+NaN in a float column is stored as NULL (SQLite has no NaN) and read back as NaN; an absent
+optional value (``Alert.distance_m`` …) is NULL too and reads back as None. A store object
+belongs to the thread that opened it; open one per thread (WAL lets them read while another
+writes).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import numpy as np
+
+from ..model import (
+    Alert,
+    AlertKind,
+    AlertState,
+    Conflict,
+    Crossing,
+    Direction,
+    InvalidInput,
+    Marking,
+    NotFound,
+    ObservationBatch,
+    QuarantinedMessage,
+    Severity,
+    TrackBatch,
+)
+from ._schema import MIGRATIONS, Migration, check_migrations
+
+__all__ = ["MEMORY", "SQLiteStore"]
+
+MEMORY = ":memory:"
+BUSY_TIMEOUT_S = 5.0
+
+_TABLES = {
+    "observations": "observations",
+    "track_updates": "track_updates",
+    "crossings": "crossings",
+    "alerts": "alerts",
+    "quarantined": "quarantine",
+}
+_CROSSING = (
+    "crossing_id", "track_id", "t_s", "detected_t_s", "lon", "lat", "direction",
+    "confidence", "sector", "port_code", "agency", "releasability",
+)  # fmt: skip
+_ALERT = (
+    "alert_id", "kind", "t_s", "track_id", "lon", "lat", "severity", "summary", "sector",
+    "ref_id", "distance_m", "eta_s", "state", "agency", "releasability",
+)  # fmt: skip
+_QUARANTINE = (
+    "quarantine_id", "received_t_s", "source", "decoder", "reason_code", "reason", "raw",
+    "agency", "releasability",
+)  # fmt: skip
+
+
+def _insert_sql(table: str, columns: Sequence[str], key: str) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({key}) DO NOTHING"
+    )
+
+
+def _select_sql(table: str, columns: Sequence[str], where: str, order: str) -> str:
+    return f"SELECT {', '.join(columns)} FROM {table}{where} ORDER BY {order}, rowid"
+
+
+@lru_cache(maxsize=256)
+def _marking(agency: str, releasability: str) -> Marking:
+    return Marking(agency, releasability)
+
+
+def _f(value: float | None) -> float:
+    """A float column read back: NULL was NaN."""
+    return float("nan") if value is None else value
+
+
+def _none_if_nan(value: float | None) -> float | None:
+    return None if value is None or value != value else value
+
+
+def _where(
+    t_from: float | None, t_to: float | None, extra: dict[str, object] | None = None
+) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, value in (extra or {}).items():
+        clauses.append(f"{column} = ?")
+        params.append(value)
+    if t_from is not None:
+        clauses.append("t_s >= ?")
+        params.append(float(t_from))
+    if t_to is not None:
+        clauses.append("t_s < ?")
+        params.append(float(t_to))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+class SQLiteStore:
+    """:class:`~northline.store.Store` on SQLite: WAL, ``synchronous=NORMAL``, foreign keys on.
+
+    Opening migrates the database to the newest schema this code knows (``migrations`` is for
+    tests); a database from newer code raises :class:`~northline.model.Conflict`.
+    """
+
+    def __init__(self, path: str | Path, *, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+        check_migrations(migrations)
+        self.path = str(path)
+        self._migrations = tuple(migrations)
+        is_memory = self.path == MEMORY
+        if not is_memory and not Path(self.path).parent.is_dir():
+            raise NotFound(f"no directory for the database {self.path}", path=self.path)
+        self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            self._configure(is_memory)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise InvalidInput(
+                f"{self.path} is not a usable SQLite database: {exc}", path=self.path
+            ) from exc
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _configure(self, is_memory: bool) -> None:
+        conn = self._conn
+        if not is_memory:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise InvalidInput(f"{self.path} cannot use WAL (journal mode {mode})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate(self) -> None:
+        known = len(self._migrations)
+        found = self.schema_version()
+        if found > known:
+            raise Conflict(
+                f"{self.path} has schema version {found}; this Northline knows up to {known}",
+                found=found,
+                known=known,
+            )
+        for m in self._migrations[found:]:
+            with self._transaction() as conn:
+                # Read again under the write lock: another process may have migrated already.
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= m.version:
+                    continue
+                for statement in m.statements:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, description, applied_at) "
+                    "VALUES (?, ?, ?)",
+                    (m.version, m.description, datetime.now(UTC).isoformat()),
+                )
+                conn.execute(f"PRAGMA user_version = {int(m.version)}")
+
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrations_applied(self) -> list[tuple[int, str, str]]:
+        """``(version, description, applied_at)`` of each applied migration."""
+        rows = self._conn.execute(
+            "SELECT version, description, applied_at FROM schema_migrations ORDER BY version"
+        ).fetchall()
+        return [(int(v), str(d), str(a)) for v, d, a in rows]
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self.path!r})"
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _insert(self, table: str, columns: Sequence[str], key: str, rows: Iterable[Any]) -> int:
+        sql = _insert_sql(table, columns, key)
+        try:
+            with self._transaction() as conn:
+                before = conn.total_changes
+                conn.executemany(sql, rows)
+                return conn.total_changes - before
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInput(f"cannot store {table}: {exc}", table=table) from exc
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def add_observations(self, batch: ObservationBatch) -> int:
+        columns = ObservationBatch.columns()
+        rows = zip(*(getattr(batch, c).tolist() for c in columns), strict=True)
+        return self._insert("observations", columns, "obs_id", rows)
+
+    def add_track_updates(self, batch: TrackBatch) -> int:
+        columns = TrackBatch.columns()
+        rows = zip(*(getattr(batch, c).tolist() for c in columns), strict=True)
+        return self._insert("track_updates", columns, "track_id, t_s", rows)
+
+    def add_crossings(self, crossings: Iterable[Crossing]) -> int:
+        rows = (
+            (
+                c.crossing_id, c.track_id, c.t_s, c.detected_t_s, c.lon, c.lat,
+                c.direction.value, c.confidence, c.sector, c.port_code,
+                c.marking.agency, c.marking.releasability,
+            )
+            for c in crossings
+        )  # fmt: skip
+        return self._insert("crossings", _CROSSING, "crossing_id", rows)
+
+    def add_alerts(self, alerts: Iterable[Alert]) -> int:
+        rows = (
+            (
+                a.alert_id, a.kind.value, a.t_s, a.track_id, a.lon, a.lat, a.severity.value,
+                a.summary, a.sector, a.ref_id, a.distance_m, a.eta_s, a.state.value,
+                a.marking.agency, a.marking.releasability,
+            )
+            for a in alerts
+        )  # fmt: skip
+        return self._insert("alerts", _ALERT, "alert_id", rows)
+
+    def add_quarantined(self, messages: Iterable[QuarantinedMessage]) -> int:
+        rows = (
+            (
+                q.quarantine_id, q.received_t_s, q.source, q.decoder, q.reason_code, q.reason,
+                bytes(q.raw), q.marking.agency, q.marking.releasability,
+            )
+            for q in messages
+        )  # fmt: skip
+        return self._insert("quarantine", _QUARANTINE, "quarantine_id", rows)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def observations(
+        self, *, t_from: float | None = None, t_to: float | None = None
+    ) -> ObservationBatch:
+        where, params = _where(t_from, t_to)
+        columns = ObservationBatch.columns()
+        rows = self._conn.execute(
+            _select_sql("observations", columns, where, "t_s"), params
+        ).fetchall()
+        return _batch(ObservationBatch, columns, rows)
+
+    def track_updates(
+        self,
+        track_id: str | None = None,
+        *,
+        t_from: float | None = None,
+        t_to: float | None = None,
+    ) -> TrackBatch:
+        where, params = _where(t_from, t_to, None if track_id is None else {"track_id": track_id})
+        columns = TrackBatch.columns()
+        rows = self._conn.execute(
+            _select_sql("track_updates", columns, where, "t_s"), params
+        ).fetchall()
+        return _batch(TrackBatch, columns, rows)
+
+    def crossings(self) -> list[Crossing]:
+        rows = self._conn.execute(_select_sql("crossings", _CROSSING, "", "t_s")).fetchall()
+        return [
+            Crossing(
+                crossing_id=r[0],
+                track_id=r[1],
+                t_s=r[2],
+                detected_t_s=_f(r[3]),
+                lon=_f(r[4]),
+                lat=_f(r[5]),
+                direction=Direction(r[6]),
+                confidence=_f(r[7]),
+                sector=r[8],
+                port_code=r[9],
+                marking=_marking(r[10], r[11]),
+            )
+            for r in rows
+        ]
+
+    def alerts(self) -> list[Alert]:
+        rows = self._conn.execute(_select_sql("alerts", _ALERT, "", "t_s")).fetchall()
+        return [
+            Alert(
+                alert_id=r[0],
+                kind=AlertKind(r[1]),
+                t_s=r[2],
+                track_id=r[3],
+                lon=_f(r[4]),
+                lat=_f(r[5]),
+                severity=Severity(r[6]),
+                summary=r[7],
+                sector=r[8],
+                ref_id=r[9],
+                distance_m=_none_if_nan(r[10]),
+                eta_s=_none_if_nan(r[11]),
+                state=AlertState(r[12]),
+                marking=_marking(r[13], r[14]),
+            )
+            for r in rows
+        ]
+
+    def quarantined(self) -> list[QuarantinedMessage]:
+        sql = _select_sql("quarantine", _QUARANTINE, "", "received_t_s")
+        return [
+            QuarantinedMessage(
+                quarantine_id=r[0],
+                received_t_s=r[1],
+                source=r[2],
+                decoder=r[3],
+                reason_code=r[4],
+                reason=r[5],
+                raw=bytes(r[6]),
+                marking=_marking(r[7], r[8]),
+            )
+            for r in self._conn.execute(sql).fetchall()
+        ]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            key: int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for key, table in _TABLES.items()
+        }
+
+
+_B = TypeVar("_B", ObservationBatch, TrackBatch)
+
+
+def _batch(cls: type[_B], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> _B:
+    """A batch from fetched rows; NULL in a float column becomes NaN."""
+    if not rows:
+        return cls.empty()
+    data = {}
+    for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+        data[name] = np.asarray(values, dtype=cls.__dataclass_fields__[name].metadata["dtype"])
+    return cls.from_columns(data, n=len(rows))

@@ -1,0 +1,95 @@
+"""Every command has help and runs over the library, in process (click's runner)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from northline.cli import cli
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_the_commands_of_issue_two_exist() -> None:
+    assert {"demo", "simulate", "ingest", "track"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    assert cli.commands[command].help
+
+
+def test_simulate_then_track_plain_csv(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(cli, ["simulate", "--out", str(tmp_path), "--csv", "T2"])
+    assert res.exit_code == 0, res.output
+    for name in ("detections.cot", "truth.json", "sensors.json", "detections.csv"):
+        assert (tmp_path / name).stat().st_size > 0
+    with (tmp_path / "detections.csv").open() as fh:
+        det = list(csv.DictReader(fh))
+    assert {r["sensor_id"] for r in det} == {"T2"}
+    out = tmp_path / "tracks.csv"
+    res = runner.invoke(cli, ["track", "--in", str(tmp_path / "detections.csv"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    with out.open() as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == (
+            "scan",
+            "time_s",
+            "track_id",
+            "x_m",
+            "y_m",
+            "vx_mps",
+            "vy_mps",
+        )
+        rows = list(reader)
+    assert rows
+    scans_in = {int(r["scan"]) for r in det}
+    assert {int(r["scan"]) for r in rows} <= scans_in
+    # One row per confirmed track per scan: no track twice in a scan.
+    pairs = [(r["scan"], r["track_id"]) for r in rows]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_track_reports_bad_input_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("scan,time_s,x_m\n0,0,0\n")
+    res = CliRunner().invoke(cli, ["track", "--in", str(bad), "--out", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2
+    assert "y_m" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_ingest_prints_json_lines_and_counts(shared_fixtures: Path, tmp_path: Path) -> None:
+    src = shared_fixtures / "cot" / "taky_1.xml"
+    res = CliRunner().invoke(cli, ["ingest", "--format", "cot", "--from", str(src)])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert len(lines) == 1
+    assert lines[0]["identity"] == "ANDROID-deadbeef"
+    db = tmp_path / "s.sqlite"
+    res = CliRunner().invoke(cli, ["ingest", "--from", str(src), "--store", str(db)])
+    assert res.exit_code == 0, res.output
+    from northline.store import SQLiteStore
+
+    with SQLiteStore(db) as store:
+        assert store.counts()["observations"] == 1
+
+
+def test_ingest_from_stdin_quarantines_bad_events() -> None:
+    good = (
+        b'<event version="2.0" uid="A" type="a-u-G" how="m-s" time="2026-01-15T02:00:00Z" '
+        b'start="2026-01-15T02:00:00Z" stale="2026-01-15T02:00:10Z">'
+        b'<point lat="49.0" lon="-97.2" hae="0" ce="10" le="9999999"/></event>'
+    )
+    res = CliRunner().invoke(cli, ["ingest", "--from", "-"], input=good + b"<event oops" + good)
+    assert res.exit_code == 0, res.output
+    assert sum(1 for x in res.stdout.splitlines() if x.startswith("{")) == 2
+    assert "1 quarantined" in res.stderr

@@ -1,0 +1,44 @@
+"""The public names of northline.ingest are pinned: change this test when the API changes."""
+
+import northline.ingest
+
+
+def test_exported_names() -> None:
+    assert set(northline.ingest.__all__) == {
+        "CE_UNKNOWN_AT_LEAST",
+        "FILE_SOURCE",
+        "MAX_MESSAGE_BYTES",
+        "UNKNOWN_CE_SIGMA_M",
+        "CotDecoder",
+        "CotFramer",
+        "DecodeResult",
+        "ReasonCode",
+        "decode_cot",
+        "decode_cot_stream",
+        "iter_cot_file",
+    }
+    assert len(northline.ingest.__all__) == len(set(northline.ingest.__all__))
+    for name in northline.ingest.__all__:
+        assert hasattr(northline.ingest, name)
+
+
+def test_reason_codes_are_stable() -> None:
+    assert sorted(c.value for c in northline.ingest.ReasonCode) == [
+        "bad_encoding",
+        "bad_marking",
+        "bad_sensor_kind",
+        "bad_time",
+        "decoder_error",
+        "dtd_forbidden",
+        "entities_forbidden",
+        "external_reference",
+        "missing_attribute",
+        "missing_point",
+        "not_a_number",
+        "out_of_range",
+        "oversize",
+        "truncated",
+        "unsupported_type",
+        "wrong_root",
+        "xml_syntax",
+    ]

@@ -1,0 +1,145 @@
+"""Each package's curated public names, and the direction of dependencies between packages."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "northline"
+
+EXPORTS = {
+    "northline.model": {
+        "DEFAULT_MARKING",
+        "Alert",
+        "AlertKind",
+        "AlertState",
+        "Columnar",
+        "Conflict",
+        "Crossing",
+        "DataUnavailable",
+        "Direction",
+        "InvalidInput",
+        "LonLat",
+        "Marking",
+        "NorthlineError",
+        "NotFound",
+        "Observation",
+        "ObservationBatch",
+        "PermissionDenied",
+        "QuarantinedMessage",
+        "RangeBearing",
+        "ScenarioError",
+        "SensorKind",
+        "Severity",
+        "Side",
+        "TrackBatch",
+        "TrackState",
+        "TrackUpdate",
+        "column",
+        "content_id",
+        "epoch_s",
+        "format_iso",
+        "parse_iso",
+        "to_dict",
+        "utc_from_epoch_s",
+    },
+    "northline.geo": {
+        "BOUNDARY_FILE",
+        "DATA_DIR_ENV",
+        "FORTY_NINTH_EAST_LON",
+        "FORTY_NINTH_WEST_LON",
+        "PORTS_FILE",
+        "Boundary",
+        "LocalFrame",
+        "PortOfEntry",
+        "Sector",
+        "builtin_boundary",
+        "data_dir",
+        "data_path",
+        "load_boundary",
+        "load_ports",
+    },
+    "northline.tracking": {
+        "OUTPUT_COLUMNS",
+        "Associator",
+        "ConstantVelocity",
+        "Coverage",
+        "GatedPairs",
+        "GlobalNearestNeighbour",
+        "MotionModel",
+        "StepResult",
+        "Tracker",
+        "TrackerConfig",
+        "gate",
+        "innovation",
+        "inv2",
+        "mahalanobis2",
+        "predict",
+        "track_csv",
+        "update",
+    },
+    "northline.border": {"BorderConfig", "BorderEvents", "BorderMonitor"},
+    "northline.pipeline": {
+        "PipelineResult",
+        "ReplayPipeline",
+        "SensorInfo",
+        "alerts_json",
+        "crossings_geojson",
+        "local_positions",
+        "tracks_geojson",
+        "write_json",
+    },
+    "northline.demo": {"DemoResult", "default_scenario_path", "run_demo"},
+    "northline.cli": {"cli", "main"},
+}
+
+# Which Northline packages each package may import: dependencies point down the spine.
+ALLOWED = {
+    "model": set(),
+    "geo": {"model"},
+    "sim": {"model", "geo"},
+    "ingest": {"model"},
+    "tracking": {"model"},
+    "border": {"model", "geo"},
+    "store": {"model"},
+    "pipeline": {"model", "geo", "tracking", "border"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(EXPORTS))
+def test_exported_names_are_pinned(module: str) -> None:
+    mod = importlib.import_module(module)
+    assert set(mod.__all__) == EXPORTS[module]
+    assert len(mod.__all__) == len(set(mod.__all__))
+    for name in mod.__all__:
+        assert hasattr(mod, name), name
+
+
+def _northline_imports(package: str) -> set[str]:
+    found: set[str] = set()
+    for path in (SRC / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level >= 2 and node.module:
+                    found.add(node.module.split(".")[0])
+                elif node.level == 0 and node.module and node.module.startswith("northline."):
+                    found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("northline."):
+                        found.add(alias.name.split(".")[1])
+    return found - {package}
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_dependencies_point_down_the_spine(package: str) -> None:
+    assert _northline_imports(package) <= ALLOWED[package]
+
+
+def test_no_stage_imports_the_simulator() -> None:
+    for package in ALLOWED:
+        if package != "sim":
+            assert "sim" not in _northline_imports(package), package
