@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -19,6 +20,7 @@ from ..model import NorthlineError, to_dict
 __all__ = ["cli", "main"]
 
 _err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(exc: NorthlineError) -> None:
@@ -44,22 +46,31 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _scenario_options(out_name: str, out_help: str) -> Callable[[F], F]:
+    """--scenario, --out (under the out_dir setting) and --seed, shared by scenario commands."""
+
+    def decorate(f: F) -> F:
+        f = click.option("--seed", type=int, help="Run the scenario with another seed.")(f)
+        f = click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=lambda: Path(settings.get("out_dir")) / out_name,
+            show_default=f"out/{out_name}",
+            help=out_help,
+        )(f)
+        return click.option(
+            "--scenario",
+            "scenario_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Scenario TOML (default: the packaged emerson.toml).",
+        )(f)
+
+    return decorate
+
+
 @cli.command()
-@click.option(
-    "--scenario",
-    "scenario_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Scenario TOML (default: the packaged emerson.toml).",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=lambda: Path(settings.get("out_dir")) / "demo",
-    show_default="out/demo",
-    help="Where to write the SQLite store, GeoJSON and JSON results.",
-)
-@click.option("--seed", type=int, help="Run the scenario with another seed.")
+@_scenario_options("demo", "Where to write the SQLite store, GeoJSON and JSON results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def demo(scenario_path: Path | None, out_dir: Path, seed: int | None, as_json: bool) -> None:
     """Simulate a border sector, track it, and show which crossings were caught."""
@@ -114,20 +125,7 @@ def demo(scenario_path: Path | None, out_dir: Path, seed: int | None, as_json: b
 
 
 @cli.command()
-@click.option(
-    "--scenario",
-    "scenario_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Scenario TOML (default: the packaged emerson.toml).",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=lambda: Path(settings.get("out_dir")) / "sim",
-    show_default="out/sim",
-)
-@click.option("--seed", type=int, help="Override the scenario's seed.")
+@_scenario_options("sim", "Where to write detections.cot, truth.json and sensors.json.")
 @click.option(
     "--csv",
     "csv_sensors",

@@ -254,8 +254,8 @@ class Tracker:
     # -- internals -----------------------------------------------------------------------
 
     def _ids(self, nums: I8) -> npt.NDArray[np.object_]:
-        prefix = self.config.id_prefix
-        return np.array([f"{prefix}{k:06d}" for k in nums.tolist()], dtype=object)
+        digits = np.char.zfill(nums.astype(str), 6)
+        return np.char.add(self.config.id_prefix, digits).astype(object)
 
     def _predict_to(self, t_s: float) -> None:
         if self.t_s is None:
