@@ -66,7 +66,7 @@ def test_gnn_finds_the_least_cost_joint_assignment(seed: int) -> None:
     cost = rng.uniform(0, 12, len(ti))
     miss = rng.uniform(4, 14, n)
     pairs = GatedPairs(n, m, ti.astype(np.int64), dj.astype(np.int64), cost, cost, miss)
-    at, ad = GlobalNearestNeighbour().associate(pairs)
+    at, ad = GlobalNearestNeighbour().assign(pairs)
     assert len(set(at.tolist())) == len(at)
     assert len(set(ad.tolist())) == len(ad)
     lookup = {(i, j): c for i, j, c in zip(ti.tolist(), dj.tolist(), cost.tolist(), strict=True)}

@@ -83,9 +83,9 @@ def test_filter_is_consistent_nees_near_state_dimension() -> None:
         z = x[:2] + rng.normal(0, 10.0, 2)
         tracker.step(float(k), z[None], 10.0)
         if k > 50:
-            tr = tracker._tracks
-            e = tr.x[0] - x
-            nees.append(e @ np.linalg.solve(tr.p[0], e))
+            _, est, cov = tracker.estimates()
+            e = est[0] - x
+            nees.append(e @ np.linalg.solve(cov[0], e))
     assert 3.0 < np.mean(nees) < 5.2
 
 

@@ -18,7 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-__all__ = ["Associator", "GatedPairs", "GlobalNearestNeighbour", "gate"]
+__all__ = ["Association", "Associator", "GatedPairs", "GlobalNearestNeighbour", "gate"]
 
 F8 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.int64]
@@ -33,8 +33,41 @@ class GatedPairs:
     track: I8
     detection: I8
     d2: F8  # squared Mahalanobis distance
-    cost: F8  # d² + ln det S (negative log-likelihood up to a constant)
-    miss_cost: F8  # per track: the cost of leaving it unassigned
+    cost: F8  # d² + ln det S; the Gaussian log-likelihood is -cost/2 - dim·ln(2π)/2
+    miss_cost: F8  # per track: the cost of leaving it unassigned (GNN)
+
+    @property
+    def log_likelihood(self) -> F8:
+        """ln N(ν; 0, S) of each pair, for a 2-D measurement."""
+        out: F8 = -0.5 * self.cost - np.log(2.0 * np.pi)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Association:
+    """Which detections update which tracks, and with what weight.
+
+    A hard associator (GNN) gives weight 1 to each chosen pair and ``miss_weight`` 1 to each
+    track left alone. A soft one (JPDA) gives each gated pair its marginal probability β_ij
+    and each track its probability β_i0 that none of its gated detections is its own; for
+    every track the weights of its pairs plus its miss weight sum to 1.
+    ``unclaimed`` marks detections that no track should keep for itself (they may start new
+    tracks).
+    """
+
+    track: I8
+    detection: I8
+    weight: F8
+    miss_weight: F8  # per track
+    unclaimed: npt.NDArray[np.bool_]  # per detection
+
+    @classmethod
+    def hard(cls, n_tracks: int, n_detections: int, track: I8, detection: I8) -> Association:
+        miss = np.ones(n_tracks)
+        miss[track] = 0.0
+        unclaimed = np.ones(n_detections, dtype=bool)
+        unclaimed[detection] = False
+        return cls(track, detection, np.ones(len(track)), miss, unclaimed)
 
 
 def gate(
@@ -77,15 +110,20 @@ def gate(
 class Associator(Protocol):
     """Chooses which detection updates which track."""
 
-    def associate(self, pairs: GatedPairs) -> tuple[I8, I8]:
-        """Assigned (track index, detection index) pairs, each track and detection at most once."""
+    def associate(self, pairs: GatedPairs) -> Association:
+        """The weights with which each gated detection updates each track."""
         ...
 
 
 class GlobalNearestNeighbour:
     """The single most likely joint assignment (GNN), solved per cluster."""
 
-    def associate(self, pairs: GatedPairs) -> tuple[I8, I8]:
+    def associate(self, pairs: GatedPairs) -> Association:
+        t, d = self.assign(pairs)
+        return Association.hard(pairs.n_tracks, pairs.n_detections, t, d)
+
+    def assign(self, pairs: GatedPairs) -> tuple[I8, I8]:
+        """Assigned (track index, detection index) pairs, each track and detection at most once."""
         n, m = pairs.n_tracks, pairs.n_detections
         if len(pairs.track) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..model import InvalidInput, TrackBatch, TrackState
 from ._association import Associator, GatedPairs, GlobalNearestNeighbour, gate
-from ._kalman import predict, update
-from ._motion import ConstantVelocity, MotionModel
+from ._filters import CVState, KalmanFilterCV, TrackFilter
 
 __all__ = ["Coverage", "StepResult", "Tracker", "TrackerConfig"]
 
@@ -84,10 +85,9 @@ class StepResult:
 
 @dataclass
 class _Tracks:
-    """Struct of arrays of the live tracks (internal)."""
+    """Struct of arrays of the live tracks (internal): the filter's state plus bookkeeping."""
 
-    x: F8 = field(default_factory=lambda: np.empty((0, 4)))
-    p: F8 = field(default_factory=lambda: np.empty((0, 4, 4)))
+    fs: Any = field(default_factory=lambda: CVState(np.empty((0, 4)), np.empty((0, 4, 4))))
     num: I8 = field(default_factory=lambda: np.empty(0, np.int64))
     tid: npt.NDArray[np.object_] = field(default_factory=lambda: np.empty(0, object))
     state: I8 = field(default_factory=lambda: np.empty(0, np.int64))
@@ -97,16 +97,31 @@ class _Tracks:
     misses: I8 = field(default_factory=lambda: np.empty(0, np.int64))  # consecutive
     last_hit_t: F8 = field(default_factory=lambda: np.empty(0))
 
+    _ARRAYS = ("num", "tid", "state", "hits", "looks", "window", "misses", "last_hit_t")
+
     def __len__(self) -> int:
         return int(self.num.shape[0])
 
+    def subset(self, mask: B1) -> _Tracks:
+        out = _Tracks(fs=self.fs.take(mask))
+        for name in self._ARRAYS:
+            setattr(out, name, getattr(self, name)[mask])
+        return out
+
     def keep(self, mask: B1) -> None:
-        for name in self.__dataclass_fields__:
+        self.fs = self.fs.take(mask)
+        for name in self._ARRAYS:
             setattr(self, name, getattr(self, name)[mask])
 
     def append(self, other: _Tracks) -> None:
-        for name in self.__dataclass_fields__:
+        self.fs = self.fs.concat(other.fs)
+        for name in self._ARRAYS:
             setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
+
+    def nbytes(self) -> int:
+        arrays = sum(int(getattr(self, name).nbytes) for name in self._ARRAYS)
+        strings = sum(sys.getsizeof(t) for t in self.tid.tolist())
+        return int(self.fs.nbytes) + arrays + strings
 
 
 class Tracker:
@@ -119,18 +134,18 @@ class Tracker:
         self,
         config: TrackerConfig | None = None,
         *,
-        motion: MotionModel | None = None,
+        filter: TrackFilter[Any] | None = None,
         associator: Associator | None = None,
     ) -> None:
         self.config = config if config is not None else TrackerConfig()
-        self.motion: MotionModel = (
-            motion if motion is not None else ConstantVelocity(self.config.process_noise_q)
+        self.filter: TrackFilter[Any] = (
+            filter if filter is not None else KalmanFilterCV(self.config.process_noise_q)
         )
         self.associator: Associator = (
             associator if associator is not None else GlobalNearestNeighbour()
         )
         self.t_s: float | None = None
-        self._tracks = _Tracks()
+        self._tracks = self._empty()
         self._next_num = 1
         self.rejected_scans = 0
         self.n_detections = 0
@@ -164,35 +179,59 @@ class Tracker:
             return self._result(
                 np.zeros(len(self._tracks), bool),
                 np.full(len(zz), "", object),
-                _Tracks(),
+                self._empty(),
                 rejected=True,
             )
+        r = np.zeros((len(zz), 2, 2))
+        r[:, 0, 0] = r[:, 1, 1] = sig**2
+        return self._step(t_s, zz, r, coverage=coverage, event_driven=event_driven)
+
+    def memory_bytes(self) -> int:
+        """Bytes held for the live tracks: filter state, bookkeeping arrays and id strings."""
+        return self._tracks.nbytes()
+
+    def estimates(self) -> tuple[npt.NDArray[np.object_], F8, F8]:
+        """Track ids with the filter's combined state (n, d) and covariance (n, d, d)."""
+        x, p = self.filter.combined(self._tracks.fs)
+        return self._tracks.tid.copy(), x, p
+
+    def _step(
+        self,
+        t_s: float,
+        zz: F8,
+        r: F8,
+        *,
+        coverage: Coverage | None,
+        event_driven: bool,
+    ) -> StepResult:
+        cfg = self.config
         self.n_scans += 1
         self.n_detections += len(zz)
         self._predict_to(t_s)
         tr = self._tracks
-        r = np.zeros((len(zz), 2, 2))
-        r[:, 0, 0] = r[:, 1, 1] = sig**2
+        x, p = self.filter.combined(tr.fs)
 
         # Gate and associate.
         n = len(tr)
-        s_pos = tr.p[:, :2, :2]
-        ti, dj, d2, logdet = gate(tr.x[:, :2], s_pos, zz, r, cfg.gate_d2)
-        mean_r = float(np.mean(sig**2)) if len(zz) else 0.0
+        s_pos = p[:, :2, :2]
+        ti, dj, d2, logdet = gate(x[:, :2], s_pos, zz, r, cfg.gate_d2)
+        mean_r = np.mean(r, axis=0) if len(zz) else np.zeros((2, 2))
         miss_cost = (
-            cfg.gate_d2 + np.log(np.maximum(np.linalg.det(s_pos + mean_r * np.eye(2)), 1e-12))
+            cfg.gate_d2 + np.log(np.maximum(np.linalg.det(s_pos + mean_r), 1e-12))
             if n
             else np.empty(0)
         )
         pairs = GatedPairs(n, len(zz), ti, dj, d2, d2 + logdet, miss_cost)
-        at, ad = self.associator.associate(pairs)
-
-        # Update the assigned tracks.
-        if len(at):
-            tr.x[at], tr.p[at] = update(tr.x[at], tr.p[at], zz[ad], r[ad])
-        hit = np.zeros(n, dtype=bool)
-        hit[at] = True
+        assoc = self.associator.associate(pairs)
+        if len(assoc.track):
+            tr.fs = self.filter.update(
+                tr.fs, assoc.track, assoc.detection, assoc.weight, assoc.miss_weight, zz, r
+            )
+        hit = assoc.miss_weight < 0.5
+        # Each detection is reported as its most likely track's, when that is at least even.
         detection_track = np.full(len(zz), "", dtype=object)
+        strong = assoc.weight >= 0.5
+        detection_track[assoc.detection[strong]] = tr.tid[assoc.track[strong]]
 
         # Lifecycle.
         if event_driven:
@@ -200,8 +239,8 @@ class Tracker:
         elif coverage is None:
             looked = np.ones(n, dtype=bool)
         else:
-            dx = tr.x[:, 0] - coverage.x_m
-            dy = tr.x[:, 1] - coverage.y_m
+            dx = x[:, 0] - coverage.x_m
+            dy = x[:, 1] - coverage.y_m
             looked = (dx * dx + dy * dy <= coverage.range_m**2) | hit
         window_mask = (1 << cfg.confirm_n) - 1
         tr.window[looked] = ((tr.window[looked] << 1) | hit[looked]) & window_mask
@@ -231,21 +270,19 @@ class Tracker:
             | (mature & (tr.misses >= cfg.confirmed_max_misses))
             | (t_s - tr.last_hit_t > cfg.max_coast_s)
         )
-        ended = _Tracks()
+        ended = self._empty()
         if dead.any():
-            ended = _Tracks(**{k: getattr(tr, k)[dead] for k in _Tracks.__dataclass_fields__})
+            ended = tr.subset(dead)
             ended.state[:] = _DELETED
-        detection_track[ad] = tr.tid[at]
-        tr.keep(~dead)
-        hit = hit[~dead]
+            tr.keep(~dead)
+            hit = hit[~dead]
 
-        # New tentative tracks from detections nobody took.
-        free = np.ones(len(zz), dtype=bool)
-        free[ad] = False
+        # New tentative tracks from detections no track claims.
+        free = assoc.unclaimed.copy()
         if event_driven and not cfg.initiate_from_event_driven:
             free[:] = False
         if free.any():
-            born = self._initiate(t_s, zz[free], sig[free])
+            born = self._initiate(t_s, zz[free], r[free])
             detection_track[np.flatnonzero(free)] = born.tid
             tr.append(born)
             hit = np.concatenate([hit, np.ones(len(born), dtype=bool)])
@@ -257,29 +294,25 @@ class Tracker:
         digits = np.char.zfill(nums.astype(str), 6)
         return np.char.add(self.config.id_prefix, digits).astype(object)
 
+    def _empty(self) -> _Tracks:
+        return _Tracks(fs=self.filter.initiate(np.empty((0, 2)), np.empty((0, 2, 2)), 1.0))
+
     def _predict_to(self, t_s: float) -> None:
         if self.t_s is None:
             self.t_s = t_s
             return
         dt = t_s - self.t_s
         if dt > 0 and len(self._tracks):
-            tr = self._tracks
-            tr.x, tr.p = predict(tr.x, tr.p, self.motion.transition(dt), self.motion.noise(dt))
+            self._tracks.fs = self.filter.predict(self._tracks.fs, dt)
         self.t_s = max(self.t_s, t_s)
 
-    def _initiate(self, t_s: float, z: F8, sigma: F8) -> _Tracks:
+    def _initiate(self, t_s: float, z: F8, r: F8) -> _Tracks:
         k = len(z)
-        x = np.zeros((k, 4))
-        x[:, :2] = z
-        p = np.zeros((k, 4, 4))
-        p[:, 0, 0] = p[:, 1, 1] = sigma**2
-        p[:, 2, 2] = p[:, 3, 3] = self.config.init_speed_sigma_mps**2
         nums = np.arange(self._next_num, self._next_num + k, dtype=np.int64)
         self._next_num += k
         ones = np.ones(k, dtype=np.int64)
         return _Tracks(
-            x=x,
-            p=p,
+            fs=self.filter.initiate(z, r, self.config.init_speed_sigma_mps),
             num=nums,
             tid=self._ids(nums),
             state=np.zeros(k, np.int64),
@@ -292,15 +325,16 @@ class Tracker:
 
     def _batch(self, tr: _Tracks) -> TrackBatch:
         t = self.t_s if self.t_s is not None else np.nan
+        x, p = self.filter.combined(tr.fs) if len(tr) else (np.empty((0, 4)), np.empty((0, 4, 4)))
         return TrackBatch.from_columns(
             {
                 "track_id": tr.tid,
                 "t_s": np.full(len(tr), t),
-                "x_m": tr.x[:, 0],
-                "y_m": tr.x[:, 1],
-                "vx_mps": tr.x[:, 2],
-                "vy_mps": tr.x[:, 3],
-                "sigma_m": np.sqrt(0.5 * (tr.p[:, 0, 0] + tr.p[:, 1, 1])),
+                "x_m": x[:, 0],
+                "y_m": x[:, 1],
+                "vx_mps": x[:, 2],
+                "vy_mps": x[:, 3],
+                "sigma_m": np.sqrt(0.5 * (p[:, 0, 0] + p[:, 1, 1])),
                 "state": _STATE_NAMES[tr.state],
                 "hits": tr.hits,
             },
