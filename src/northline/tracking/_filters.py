@@ -11,6 +11,7 @@ or range/bearing linearised per pair) stay outside the filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Protocol, Self, TypeVar
 
 import numpy as np
@@ -28,7 +29,8 @@ I8 = npt.NDArray[np.int64]
 class FilterState(Protocol):
     def take(self, index: npt.NDArray[np.int64] | npt.NDArray[np.bool_]) -> Self: ...
 
-    def concat(self, other: Self) -> Self: ...
+    @classmethod
+    def concat(cls, states: Sequence[Self]) -> Self: ...
 
     @property
     def nbytes(self) -> int: ...
@@ -73,8 +75,9 @@ class CVState:
     def take(self, index: npt.NDArray[np.int64] | npt.NDArray[np.bool_]) -> CVState:
         return CVState(self.x[index], self.p[index])
 
-    def concat(self, other: CVState) -> CVState:
-        return CVState(np.concatenate([self.x, other.x]), np.concatenate([self.p, other.p]))
+    @classmethod
+    def concat(cls, states: Sequence[CVState]) -> CVState:
+        return cls(np.concatenate([s.x for s in states]), np.concatenate([s.p for s in states]))
 
     @property
     def nbytes(self) -> int:

@@ -12,6 +12,8 @@ import numpy.typing as npt
 from ..model import InvalidInput, TrackBatch, TrackState
 from ._association import Associator, GatedPairs, GlobalNearestNeighbour, gate
 from ._filters import CVState, KalmanFilterCV, TrackFilter
+from ._kalman import inv2
+from ._measurement import rb_covariance_xy, rb_jacobian, rb_predict, rb_to_xy, wrap_angle
 
 __all__ = ["Coverage", "StepResult", "Tracker", "TrackerConfig"]
 
@@ -114,7 +116,7 @@ class _Tracks:
             setattr(self, name, getattr(self, name)[mask])
 
     def append(self, other: _Tracks) -> None:
-        self.fs = self.fs.concat(other.fs)
+        self.fs = type(self.fs).concat([self.fs, other.fs])
         for name in self._ARRAYS:
             setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
 
@@ -173,18 +175,46 @@ class Tracker:
         """
         zz = np.asarray(z, dtype=np.float64).reshape(-1, 2)
         sig = np.broadcast_to(np.asarray(sigma_m, dtype=np.float64), (len(zz),))
-        cfg = self.config
-        if self.t_s is not None and t_s < self.t_s - cfg.max_lag_s:
-            self.rejected_scans += 1
-            return self._result(
-                np.zeros(len(self._tracks), bool),
-                np.full(len(zz), "", object),
-                self._empty(),
-                rejected=True,
-            )
+        if self._out_of_sequence(t_s):
+            return self._rejected(len(zz))
         r = np.zeros((len(zz), 2, 2))
         r[:, 0, 0] = r[:, 1, 1] = sig**2
         return self._step(t_s, zz, r, coverage=coverage, event_driven=event_driven)
+
+    def step_polar(
+        self,
+        t_s: float,
+        z_rb: npt.ArrayLike,
+        sigma_range_m: npt.ArrayLike,
+        sigma_bearing_rad: npt.ArrayLike,
+        sensor_xy: npt.ArrayLike,
+        *,
+        coverage: Coverage | None = None,
+        event_driven: bool = False,
+    ) -> StepResult:
+        """Take one scan of range/bearing detections ``z_rb`` (m, 2): metres and radians
+        clockwise from grid north, measured from ``sensor_xy`` in the local frame.
+
+        Gating and updates are extended-Kalman: each (track, detection) pair is linearised at
+        the track's prediction, so accuracy does not suffer where a converted measurement's
+        error is far from Gaussian (long range, wide bearing error).
+        """
+        zp = np.asarray(z_rb, dtype=np.float64).reshape(-1, 2)
+        m = len(zp)
+        sr = np.broadcast_to(np.asarray(sigma_range_m, dtype=np.float64), (m,))
+        sb = np.broadcast_to(np.asarray(sigma_bearing_rad, dtype=np.float64), (m,))
+        if self._out_of_sequence(t_s):
+            return self._rejected(m)
+        sensor = np.asarray(sensor_xy, dtype=np.float64).reshape(2)
+        r_rb = np.zeros((m, 2, 2))
+        r_rb[:, 0, 0] = sr**2
+        r_rb[:, 1, 1] = sb**2
+        z_xy = rb_to_xy(zp, sensor)
+        r_xy = rb_covariance_xy(zp, r_rb)
+        polar = _Polar(zp, r_rb, sensor)
+        return self._step(
+            t_s, z_xy, r_xy, coverage=coverage, event_driven=event_driven, polar=polar
+        )
 
     def memory_bytes(self) -> int:
         """Bytes held for the live tracks: filter state, bookkeeping arrays and id strings."""
@@ -195,6 +225,18 @@ class Tracker:
         x, p = self.filter.combined(self._tracks.fs)
         return self._tracks.tid.copy(), x, p
 
+    def _out_of_sequence(self, t_s: float) -> bool:
+        return self.t_s is not None and t_s < self.t_s - self.config.max_lag_s
+
+    def _rejected(self, m: int) -> StepResult:
+        self.rejected_scans += 1
+        return self._result(
+            np.zeros(len(self._tracks), bool),
+            np.full(m, "", object),
+            self._empty(),
+            rejected=True,
+        )
+
     def _step(
         self,
         t_s: float,
@@ -203,6 +245,7 @@ class Tracker:
         *,
         coverage: Coverage | None,
         event_driven: bool,
+        polar: _Polar | None = None,
     ) -> StepResult:
         cfg = self.config
         self.n_scans += 1
@@ -214,7 +257,11 @@ class Tracker:
         # Gate and associate.
         n = len(tr)
         s_pos = p[:, :2, :2]
-        ti, dj, d2, logdet = gate(x[:, :2], s_pos, zz, r, cfg.gate_d2)
+        if polar is None:
+            ti, dj, d2, logdet = gate(x[:, :2], s_pos, zz, r, cfg.gate_d2)
+            z_pair, r_pair = zz[dj], r[dj]
+        else:
+            ti, dj, d2, logdet, z_pair, r_pair = polar.gate(x[:, :2], s_pos, zz, r, cfg.gate_d2)
         mean_r = np.mean(r, axis=0) if len(zz) else np.zeros((2, 2))
         miss_cost = (
             cfg.gate_d2 + np.log(np.maximum(np.linalg.det(s_pos + mean_r), 1e-12))
@@ -224,8 +271,12 @@ class Tracker:
         pairs = GatedPairs(n, len(zz), ti, dj, d2, d2 + logdet, miss_cost)
         assoc = self.associator.associate(pairs)
         if len(assoc.track):
+            # Each associated pair's measurement, as linearised for that pair.
+            key = ti * max(len(zz), 1) + dj
+            order = np.argsort(key)
+            at = order[np.searchsorted(key[order], assoc.track * max(len(zz), 1) + assoc.detection)]
             tr.fs = self.filter.update(
-                tr.fs, assoc.track, assoc.detection, assoc.weight, assoc.miss_weight, zz, r
+                tr.fs, assoc.track, at, assoc.weight, assoc.miss_weight, z_pair, r_pair
             )
         hit = assoc.miss_weight < 0.5
         # Each detection is reported as its most likely track's, when that is at least even.
@@ -356,3 +407,32 @@ class Tracker:
             detection_track=detection_track,
             rejected=rejected,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Polar:
+    """A scan of range/bearing detections from one sensor (internal)."""
+
+    z: F8  # (m, 2) range, bearing
+    r: F8  # (m, 2, 2)
+    sensor_xy: F8  # (2,)
+
+    def gate(
+        self, x_pos: F8, p_pos: F8, z_xy: F8, r_xy: F8, gate_d2: float
+    ) -> tuple[I8, I8, F8, F8, F8, F8]:
+        """Pairs inside the gate in measurement space, and each pair's measurement as an
+        equivalent linear position measurement: z' = x̂ + J⁻¹ν, R' = J⁻¹ R J⁻ᵀ."""
+        # A loose pre-gate on the converted positions, then the exact EKF test.
+        ti, dj, _, _ = gate(x_pos, p_pos, z_xy, r_xy, 4.0 * gate_d2)
+        j = rb_jacobian(x_pos[ti], self.sensor_xy)
+        nu = self.z[dj] - rb_predict(x_pos[ti], self.sensor_xy)
+        nu[:, 1] = wrap_angle(nu[:, 1])
+        s = j @ p_pos[ti] @ np.swapaxes(j, 1, 2) + self.r[dj]
+        s_inv, det = inv2(s)
+        d2 = np.einsum("ni,nij,nj->n", nu, s_inv, nu)
+        keep = d2 <= gate_d2
+        ti, dj, d2, det, nu, j = ti[keep], dj[keep], d2[keep], det[keep], nu[keep], j[keep]
+        j_inv, _ = inv2(j)
+        z_pair = x_pos[ti] + np.einsum("nij,nj->ni", j_inv, nu)
+        r_pair = j_inv @ self.r[dj] @ np.swapaxes(j_inv, 1, 2)
+        return ti, dj, d2, np.log(det), z_pair, 0.5 * (r_pair + np.swapaxes(r_pair, 1, 2))
