@@ -168,3 +168,38 @@ def test_track_csv_writes_one_row_per_confirmed_track_per_scan() -> None:
 def test_track_csv_names_missing_columns() -> None:
     with pytest.raises(InvalidInput, match="y_m"):
         track_csv(io.StringIO("scan,time_s,x_m\n1,0,0\n"), io.StringIO())
+
+
+def test_strategies_are_selected_by_configuration() -> None:
+    from northline.tracking import (
+        GlobalNearestNeighbour,
+        IMMFilter,
+        JointProbabilisticDA,
+        KalmanFilterCV,
+    )
+
+    default = Tracker()
+    assert isinstance(default.filter, KalmanFilterCV)
+    assert isinstance(default.associator, GlobalNearestNeighbour)
+    chosen = Tracker(TrackerConfig.from_dict({"motion": "imm", "association": "jpda", "pd": 0.8}))
+    assert isinstance(chosen.filter, IMMFilter)
+    assert isinstance(chosen.associator, JointProbabilisticDA)
+    assert chosen.associator.pd == 0.8
+    with pytest.raises(InvalidInput, match="motion"):
+        TrackerConfig(motion="ballistic")
+    with pytest.raises(InvalidInput, match="association"):
+        TrackerConfig(association="mht")
+
+
+@pytest.mark.parametrize("cfg", [{"motion": "imm"}, {"association": "jpda"}])
+def test_every_strategy_tracks_the_same_targets(cfg: dict[str, str]) -> None:
+    rng = np.random.default_rng(17)
+    truth = _straight(6, 40, rng)
+    tracker = Tracker(TrackerConfig.from_dict(cfg))
+    last = _run(tracker, truth, rng, pd=0.9, clutter=5)[-1].tracks
+    mature = last.take(last.state != "tentative")
+    assert len(mature) == 6
+    err = np.hypot(
+        mature.x_m[:, None] - truth[None, :, -1, 0], mature.y_m[:, None] - truth[None, :, -1, 1]
+    ).min(axis=1)
+    assert (err < 4.0 * mature.sigma_m + 5.0).all()

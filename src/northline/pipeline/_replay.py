@@ -127,6 +127,8 @@ class ReplayPipeline:
             *self.sector.frame.to_lonlat(np.where(ok, x, 0), np.where(ok, y, 0))
         )
         n_outside = int((~ok).sum())
+        polar = obs.is_polar
+        sensor_x, sensor_y = self.sector.frame.to_local(obs.sensor_lon, obs.sensor_lat)
         idx = np.flatnonzero(ok)
         sensor_codes, sensor_index = np.unique(obs.sensor_id[idx], return_inverse=True)
         order = idx[np.lexsort((sensor_index, obs.t_s[idx]))]
@@ -148,13 +150,25 @@ class ReplayPipeline:
             sel = order[a:b]
             sensor_id = str(sensor_codes[s_sorted[a]])
             coverage, event_driven = self._coverage_of(sensor_id)
-            res = self.tracker.step(
-                float(t_sorted[a]),
-                np.column_stack([x[sel], y[sel]]),
-                sigma[sel],
-                coverage=coverage,
-                event_driven=event_driven,
-            )
+            if polar[sel].all():
+                # Range/bearing from one sensor: the tracker linearises each pair (EKF).
+                res = self.tracker.step_polar(
+                    float(t_sorted[a]),
+                    np.column_stack([obs.range_m[sel], np.radians(obs.bearing_deg[sel])]),
+                    obs.sigma_range_m[sel],
+                    np.radians(obs.sigma_bearing_deg[sel]),
+                    (float(sensor_x[sel[0]]), float(sensor_y[sel[0]])),
+                    coverage=coverage,
+                    event_driven=event_driven,
+                )
+            else:
+                res = self.tracker.step(
+                    float(t_sorted[a]),
+                    np.column_stack([x[sel], y[sel]]),
+                    sigma[sel],
+                    coverage=coverage,
+                    event_driven=event_driven,
+                )
             if res.rejected:
                 continue
             moved = res.tracks.take(res.updated)

@@ -6,6 +6,8 @@ Works in a local metric frame (metres, seconds); knows nothing of the store or t
 from ._association import Association, Associator, GatedPairs, GlobalNearestNeighbour, gate
 from ._csvio import OUTPUT_COLUMNS, track_csv
 from ._filters import CVState, KalmanFilterCV, TrackFilter, mixture_update
+from ._imm import IMMFilter, IMMState
+from ._jpda import JointProbabilisticDA
 from ._kalman import innovation, inv2, mahalanobis2, predict, update
 from ._motion import ConstantVelocity, MotionModel
 from ._scanbuffer import ScanBuffer
@@ -20,6 +22,9 @@ __all__ = [
     "Coverage",
     "GatedPairs",
     "GlobalNearestNeighbour",
+    "IMMFilter",
+    "IMMState",
+    "JointProbabilisticDA",
     "KalmanFilterCV",
     "MotionModel",
     "ScanBuffer",

@@ -8,10 +8,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import chi2
 
 from ..model import InvalidInput, TrackBatch, TrackState
 from ._association import Associator, GatedPairs, GlobalNearestNeighbour, gate
 from ._filters import CVState, KalmanFilterCV, TrackFilter
+from ._imm import IMMFilter
+from ._jpda import JointProbabilisticDA
 from ._kalman import inv2
 from ._measurement import rb_covariance_xy, rb_jacobian, rb_predict, rb_to_xy, wrap_angle
 
@@ -48,10 +51,26 @@ class TrackerConfig:
     max_lag_s: float = 0.0  # scans older than the tracker's time by more are rejected
     initiate_from_event_driven: bool = False
     id_prefix: str = "T"
+    # Strategies, selectable per sector: motion "cv" or "imm" (CV + coordinated turn);
+    # association "gnn" or "jpda" (with its detection probability and clutter density).
+    motion: str = "cv"
+    association: str = "gnn"
+    pd: float = 0.9
+    clutter_density_per_m2: float = 1e-7
+    imm_q_ct: float = 0.1
+    imm_q_omega: float = 1e-4
+    imm_p_stay: float = 0.95
 
     def __post_init__(self) -> None:
         if not 1 <= self.confirm_m <= self.confirm_n <= 8:
             raise InvalidInput("need 1 <= confirm_m <= confirm_n <= 8", field="confirm_m")
+        if self.motion not in ("cv", "imm"):
+            raise InvalidInput(f"motion must be 'cv' or 'imm', not {self.motion!r}", field="motion")
+        if self.association not in ("gnn", "jpda"):
+            raise InvalidInput(
+                f"association must be 'gnn' or 'jpda', not {self.association!r}",
+                field="association",
+            )
         if self.gate_d2 <= 0 or self.process_noise_q < 0 or self.init_speed_sigma_mps <= 0:
             raise InvalidInput("gate, process noise and initial speed sigma must be positive")
 
@@ -140,12 +159,8 @@ class Tracker:
         associator: Associator | None = None,
     ) -> None:
         self.config = config if config is not None else TrackerConfig()
-        self.filter: TrackFilter[Any] = (
-            filter if filter is not None else KalmanFilterCV(self.config.process_noise_q)
-        )
-        self.associator: Associator = (
-            associator if associator is not None else GlobalNearestNeighbour()
-        )
+        self.filter: TrackFilter[Any] = filter if filter is not None else self._filter()
+        self.associator: Associator = associator if associator is not None else self._associator()
         self.t_s: float | None = None
         self._tracks = self._empty()
         self._next_num = 1
@@ -344,6 +359,26 @@ class Tracker:
     def _ids(self, nums: I8) -> npt.NDArray[np.object_]:
         digits = np.char.zfill(nums.astype(str), 6)
         return np.char.add(self.config.id_prefix, digits).astype(object)
+
+    def _filter(self) -> TrackFilter[Any]:
+        cfg = self.config
+        if cfg.motion == "imm":
+            return IMMFilter(
+                q_cv=cfg.process_noise_q,
+                q_ct=cfg.imm_q_ct,
+                q_omega=cfg.imm_q_omega,
+                p_stay=cfg.imm_p_stay,
+            )
+        return KalmanFilterCV(cfg.process_noise_q)
+
+    def _associator(self) -> Associator:
+        cfg = self.config
+        if cfg.association == "jpda":
+            gate_p = float(chi2.cdf(cfg.gate_d2, 2))
+            return JointProbabilisticDA(
+                pd=cfg.pd, clutter_density=cfg.clutter_density_per_m2, gate_probability=gate_p
+            )
+        return GlobalNearestNeighbour()
 
     def _empty(self) -> _Tracks:
         return _Tracks(fs=self.filter.initiate(np.empty((0, 2)), np.empty((0, 2, 2)), 1.0))
