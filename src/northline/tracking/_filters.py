@@ -10,8 +10,8 @@ or range/bearing linearised per pair) stay outside the filter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, Self, TypeVar
 
 import numpy as np
