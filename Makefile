@@ -37,7 +37,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	@echo "benchmarks arrive with the tracker issue"
+	$(BIN)/python benchmarks/tracking.py
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache

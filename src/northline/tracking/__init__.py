@@ -9,6 +9,7 @@ from ._filters import CVState, KalmanFilterCV, TrackFilter, mixture_update
 from ._imm import IMMFilter, IMMState
 from ._jpda import JointProbabilisticDA
 from ._kalman import innovation, inv2, mahalanobis2, predict, update
+from ._metrics import GospaResult, GospaSeries, gospa, gospa_series, ospa, ospa_series
 from ._motion import ConstantVelocity, MotionModel
 from ._scanbuffer import ScanBuffer
 from ._tracker import Coverage, StepResult, Tracker, TrackerConfig
@@ -22,6 +23,8 @@ __all__ = [
     "Coverage",
     "GatedPairs",
     "GlobalNearestNeighbour",
+    "GospaResult",
+    "GospaSeries",
     "IMMFilter",
     "IMMState",
     "JointProbabilisticDA",
@@ -33,10 +36,14 @@ __all__ = [
     "Tracker",
     "TrackerConfig",
     "gate",
+    "gospa",
+    "gospa_series",
     "innovation",
     "inv2",
     "mahalanobis2",
     "mixture_update",
+    "ospa",
+    "ospa_series",
     "predict",
     "track_csv",
     "update",

@@ -88,8 +88,8 @@ def gate(
     if n == 0 or m == 0:
         return empty_i, empty_i, empty_f, empty_f
     # A Euclidean radius that contains every point inside the Mahalanobis gate.
-    eig_t = np.linalg.eigvalsh(track_s_pos)[:, -1]
-    eig_d = np.linalg.eigvalsh(det_r)[:, -1]
+    eig_t = _max_eig2(track_s_pos)
+    eig_d = _max_eig2(det_r)
     radius = np.sqrt(gate_d2 * (eig_t + eig_d.max()))
     tree_t = cKDTree(track_xy)
     tree_d = cKDTree(det_xy)
@@ -105,6 +105,13 @@ def gate(
     d2 = (d * nu[:, 0] ** 2 - (b + c) * nu[:, 0] * nu[:, 1] + a * nu[:, 1] ** 2) / det
     inside = d2 <= gate_d2
     return ti[inside], dj[inside], d2[inside], np.log(det[inside])
+
+
+def _max_eig2(s: F8) -> F8:
+    """Largest eigenvalue of each symmetric 2×2 matrix, in closed form."""
+    a, b, d = s[:, 0, 0], 0.5 * (s[:, 0, 1] + s[:, 1, 0]), s[:, 1, 1]
+    out: F8 = 0.5 * (a + d) + np.sqrt((0.5 * (a - d)) ** 2 + b * b)
+    return out
 
 
 class Associator(Protocol):
@@ -127,6 +134,13 @@ class GlobalNearestNeighbour:
         n, m = pairs.n_tracks, pairs.n_detections
         if len(pairs.track) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
+        if (
+            np.bincount(pairs.track, minlength=n).max() <= 1
+            and np.bincount(pairs.detection, minlength=m).max() <= 1
+        ):
+            # Every cluster is one track and one detection: no competition to resolve.
+            lone = pairs.cost < pairs.miss_cost[pairs.track]
+            return pairs.track[lone], pairs.detection[lone]
         # Clusters: connected components of the bipartite gating graph (tracks 0..n-1,
         # detections n..n+m-1).
         graph = coo_matrix(

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from scipy.stats import chi2
 
 from ..model import InvalidInput, TrackBatch, TrackState
-from ._association import Associator, GatedPairs, GlobalNearestNeighbour, gate
+from ._association import Association, Associator, GatedPairs, GlobalNearestNeighbour, gate
 from ._filters import CVState, KalmanFilterCV, TrackFilter
 from ._imm import IMMFilter
 from ._jpda import JointProbabilisticDA
@@ -160,6 +160,12 @@ class Tracker:
     ) -> None:
         self.config = config if config is not None else TrackerConfig()
         self.filter: TrackFilter[Any] = filter if filter is not None else self._filter()
+        cfg = self.config
+        self._miss_cost = float(
+            -2.0 * np.log1p(-cfg.pd * float(chi2.cdf(cfg.gate_d2, 2)))
+            + 2.0 * np.log(cfg.pd / cfg.clutter_density_per_m2)
+            - 2.0 * np.log(2.0 * np.pi)
+        )
         self.associator: Associator = associator if associator is not None else self._associator()
         self.t_s: float | None = None
         self._tracks = self._empty()
@@ -240,6 +246,48 @@ class Tracker:
         x, p = self.filter.combined(self._tracks.fs)
         return self._tracks.tid.copy(), x, p
 
+    def _associate(
+        self, tr: _Tracks, m: int, ti: I8, dj: I8, d2: F8, cost: F8, miss_cost: F8
+    ) -> Association:
+        """Mature tracks choose first; tentative tracks share what the mature ones left.
+
+        Otherwise a diffuse tentative track, born of the same target a scan ago, competes
+        with the confirmed track for its detection and breeds a duplicate.
+        """
+        n = len(tr)
+        mature = tr.state != _TENTATIVE
+        first = self._associate_subset(mature, np.ones(m, bool), ti, dj, d2, cost, miss_cost)
+        left = first.unclaimed
+        second = self._associate_subset(~mature, left, ti, dj, d2, cost, miss_cost)
+        miss = np.ones(n)
+        miss[mature] = first.miss_weight[mature]
+        miss[~mature] = second.miss_weight[~mature]
+        return Association(
+            np.concatenate([first.track, second.track]),
+            np.concatenate([first.detection, second.detection]),
+            np.concatenate([first.weight, second.weight]),
+            miss,
+            left & second.unclaimed,
+        )
+
+    def _associate_subset(
+        self, tracks: B1, dets: B1, ti: I8, dj: I8, d2: F8, cost: F8, miss_cost: F8
+    ) -> Association:
+        """Associate the chosen tracks with the chosen detections; indices stay global."""
+        n, m = len(tracks), len(dets)
+        sel = tracks[ti] & dets[dj]
+        t_idx = np.flatnonzero(tracks)
+        local_t = np.full(n, -1, np.int64)
+        local_t[t_idx] = np.arange(len(t_idx))
+        pairs = GatedPairs(
+            len(t_idx), m, local_t[ti[sel]], dj[sel], d2[sel], cost[sel], miss_cost[t_idx]
+        )
+        a = self.associator.associate(pairs)
+        miss = np.ones(n)
+        miss[t_idx] = a.miss_weight
+        # Detections gated to none of these tracks, among the chosen ones.
+        return Association(t_idx[a.track], a.detection, a.weight, miss, a.unclaimed & dets)
+
     def _out_of_sequence(self, t_s: float) -> bool:
         return self.t_s is not None and t_s < self.t_s - self.config.max_lag_s
 
@@ -277,14 +325,12 @@ class Tracker:
             z_pair, r_pair = zz[dj], r[dj]
         else:
             ti, dj, d2, logdet, z_pair, r_pair = polar.gate(x[:, :2], s_pos, zz, r, cfg.gate_d2)
-        mean_r = np.mean(r, axis=0) if len(zz) else np.zeros((2, 2))
-        miss_cost = (
-            cfg.gate_d2 + np.log(np.maximum(np.linalg.det(s_pos + mean_r), 1e-12))
-            if n
-            else np.empty(0)
-        )
-        pairs = GatedPairs(n, len(zz), ti, dj, d2, d2 + logdet, miss_cost)
-        assoc = self.associator.associate(pairs)
+        # Leaving a track unassigned costs what the likelihood ratio says it should:
+        # pair cost d² + ln det S = −2 ln(pd·N/λ) + const, miss cost −2 ln(1 − pd) + the same
+        # const. A cost that grew with each track's own uncertainty would let a diffuse
+        # tentative track steal a confirmed track's detection.
+        miss_cost = np.full(n, self._miss_cost)
+        assoc = self._associate(tr, len(zz), ti, dj, d2, d2 + logdet, miss_cost)
         if len(assoc.track):
             # Each associated pair's measurement, as linearised for that pair.
             key = ti * max(len(zz), 1) + dj
