@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from northline.model import InvalidInput
-from northline.tracking import ScanBuffer, Tracker, mixture_update, update
+from northline.tracking import ScanBuffer, Tracker, TrackerConfig, mixture_update, update
 
 
 def test_scan_buffer_reorders_within_the_lag_and_rejects_older() -> None:
@@ -105,11 +105,12 @@ def test_hard_weights_are_the_kalman_update() -> None:
     np.testing.assert_array_equal(xn[untouched], x[untouched])
 
 
-def test_memory_per_live_track_is_under_a_kilobyte_at_ten_thousand() -> None:
+@pytest.mark.parametrize("motion", ["cv", "imm"])
+def test_memory_per_live_track_is_under_a_kilobyte_at_ten_thousand(motion: str) -> None:
     rng = np.random.default_rng(12)
     n = 10_000
     pos = rng.uniform(0, 100_000, (n, 2))
-    tracker = Tracker()
+    tracker = Tracker(TrackerConfig(motion=motion))
     for k in range(4):
         tracker.step(float(k), pos + rng.normal(0, 5, (n, 2)), 5.0)
     assert tracker.n_live >= n
