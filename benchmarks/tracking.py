@@ -92,6 +92,12 @@ Measures
 
 from __future__ import annotations
 
+import os
+
+# One core, as the figures claim: no threaded BLAS under NumPy's small matrix products.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import argparse
 import dataclasses
 import datetime as dt
