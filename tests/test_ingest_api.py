@@ -24,7 +24,9 @@ def test_exported_names() -> None:
 
 def test_reason_codes_are_stable() -> None:
     assert sorted(c.value for c in northline.ingest.ReasonCode) == [
+        "bad_checksum",
         "bad_encoding",
+        "bad_field_count",
         "bad_marking",
         "bad_sensor_kind",
         "bad_time",
@@ -32,12 +34,14 @@ def test_reason_codes_are_stable() -> None:
         "dtd_forbidden",
         "entities_forbidden",
         "external_reference",
+        "incomplete",
         "missing_attribute",
         "missing_point",
         "not_a_number",
         "out_of_range",
         "oversize",
         "truncated",
+        "unsupported_message",
         "unsupported_type",
         "wrong_root",
         "xml_syntax",

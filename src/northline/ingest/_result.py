@@ -31,6 +31,12 @@ class ReasonCode(StrEnum):
     BAD_SENSOR_KIND = "bad_sensor_kind"  # <__northline sensor_kind> is not a SensorKind
     BAD_MARKING = "bad_marking"  # <__northline agency/releasability> is not a marking
     UNSUPPORTED_TYPE = "unsupported_type"  # well-formed, but not an atom (chat, marker, task)
+    BAD_CHECKSUM = "bad_checksum"  # an NMEA sentence whose checksum does not match
+    BAD_FIELD_COUNT = "bad_field_count"  # a line-based record with the wrong number of fields
+    INCOMPLETE = "incomplete"  # a multi-part message whose other parts never came
+    UNSUPPORTED_MESSAGE = (
+        "unsupported_message"  # well-formed, but carries no position or static data
+    )
     DECODER_ERROR = "decoder_error"  # a bug: the decoder failed unexpectedly
 
 
