@@ -93,3 +93,17 @@ def test_ingest_from_stdin_quarantines_bad_events() -> None:
     assert res.exit_code == 0, res.output
     assert sum(1 for x in res.stdout.splitlines() if x.startswith("{")) == 2
     assert "1 quarantined" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "path", "kind"),
+    [("ais", "ais/nmea_data_sample.txt", "ais"), ("sbs", "sbs/node-sbs1_msgs.txt", "adsb")],
+)
+def test_ingest_ais_and_sbs_feeds(shared_fixtures: Path, fmt: str, path: str, kind: str) -> None:
+    src = shared_fixtures / path
+    res = CliRunner().invoke(cli, ["ingest", "--format", fmt, "--from", str(src)])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert rows
+    assert {r["sensor_kind"] for r in rows} == {kind}
+    assert f"{len(rows):,} observations" in res.stderr

@@ -5,17 +5,23 @@ import northline.ingest
 
 def test_exported_names() -> None:
     assert set(northline.ingest.__all__) == {
+        "AisDecoder",
         "CE_UNKNOWN_AT_LEAST",
         "FILE_SOURCE",
         "MAX_MESSAGE_BYTES",
+        "SBS_FIELDS",
         "UNKNOWN_CE_SIGMA_M",
         "CotDecoder",
         "CotFramer",
         "DecodeResult",
         "ReasonCode",
+        "SbsDecoder",
+        "decode_aircraft_json",
+        "decode_ais",
         "decode_cot",
         "decode_cot_stream",
         "iter_cot_file",
+        "sbs_line",
     }
     assert len(northline.ingest.__all__) == len(set(northline.ingest.__all__))
     for name in northline.ingest.__all__:

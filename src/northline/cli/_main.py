@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -165,7 +165,7 @@ def simulate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["cot"]),
+    type=click.Choice(["cot", "ais", "sbs"]),
     default="cot",
     show_default=True,
     help="Wire format of the input.",
@@ -185,14 +185,20 @@ def simulate(
 )
 def ingest(fmt: str, source: str, store_path: Path | None) -> None:
     """Decode a feed into observations (JSON Lines on stdout, or into a store)."""
-    from ..ingest import decode_cot_stream
+    from ..ingest import DecodeResult, SbsDecoder, decode_ais, decode_cot_stream
 
     stream = sys.stdin.buffer if source == "-" else None
+    name = "stdin" if source == "-" else source
     try:
-        results = decode_cot_stream(
-            stream if stream is not None else Path(source),
-            source="stdin" if source == "-" else source,
-        )
+        results: Iterable[DecodeResult]
+        if fmt == "ais":
+            data = stream.read() if stream is not None else _read_bytes(Path(source))
+            results = [decode_ais(data, name)]
+        elif fmt == "sbs":
+            data = stream.read() if stream is not None else _read_bytes(Path(source))
+            results = [SbsDecoder(name).decode(data.splitlines())]
+        else:
+            results = decode_cot_stream(stream if stream is not None else Path(source), source=name)
         n_obs = n_q = 0
         if store_path is not None:
             from ..store import SQLiteStore
@@ -239,6 +245,13 @@ def track(src: Any, dst: Any, sigma_m: float | None) -> None:
     except NorthlineError as exc:
         _fail(exc)
     _err.print(f"{rows:,} confirmed track rows")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes, gunzipped when it ends in .gz."""
+    import gzip
+
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
 
 
 def main() -> None:

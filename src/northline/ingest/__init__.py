@@ -7,21 +7,29 @@ Cursor-on-Target XML: :class:`CotFramer` cuts a byte stream into one chunk per m
 buffer, a file (plain or gzip) or an open byte stream.
 """
 
+from ._ais import AisDecoder, decode_ais
 from ._cot import CE_UNKNOWN_AT_LEAST, UNKNOWN_CE_SIGMA_M, CotDecoder
 from ._files import FILE_SOURCE, decode_cot, decode_cot_stream, iter_cot_file
 from ._framing import MAX_MESSAGE_BYTES, CotFramer
 from ._result import DecodeResult, ReasonCode
+from ._sbs import SBS_FIELDS, SbsDecoder, decode_aircraft_json, sbs_line
 
 __all__ = [
     "CE_UNKNOWN_AT_LEAST",
     "FILE_SOURCE",
     "MAX_MESSAGE_BYTES",
+    "SBS_FIELDS",
     "UNKNOWN_CE_SIGMA_M",
+    "AisDecoder",
     "CotDecoder",
     "CotFramer",
     "DecodeResult",
     "ReasonCode",
+    "SbsDecoder",
+    "decode_aircraft_json",
+    "decode_ais",
     "decode_cot",
     "decode_cot_stream",
     "iter_cot_file",
+    "sbs_line",
 ]
