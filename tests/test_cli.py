@@ -83,6 +83,37 @@ def test_ingest_prints_json_lines_and_counts(shared_fixtures: Path, tmp_path: Pa
         assert store.counts()["observations"] == 1
 
 
+def test_ingest_a_recorded_tak_protobuf_stream() -> None:
+    import takproto
+
+    xml = (
+        b'<event version="2.0" uid="ANDROID-1" type="a-f-G-U-C" how="m-g" '
+        b'time="2026-01-15T02:00:00.000Z" start="2026-01-15T02:00:00.000Z" '
+        b'stale="2026-01-15T02:05:00.000Z"><point lat="49.0" lon="-97.2" hae="0" ce="5" '
+        b'le="9999999"/></event>'
+    )
+    frame = bytes(takproto.xml2proto(xml, takproto.TAKProtoVer.STREAM))
+    res = CliRunner().invoke(
+        cli, ["ingest", "--format", "takproto", "--from", "-"], input=frame + b"\x00junk" + frame
+    )
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert [r["identity"] for r in rows] == ["ANDROID-1", "ANDROID-1"]
+    assert "1 quarantined" in res.stderr
+
+
+def test_ingest_geojson_from_stdin() -> None:
+    doc = (
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+        b'{"type":"Point","coordinates":[-97.2,49.0]},"properties":{"time":'
+        b'"2026-01-15T02:00:00Z","id":"drone-7-obj-1","class":"person"}}]}'
+    )
+    res = CliRunner().invoke(cli, ["ingest", "--format", "geojson", "--from", "-"], input=doc)
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert [(r["identity"], r["classification"]) for r in rows] == [("drone-7-obj-1", "person")]
+
+
 def test_ingest_from_stdin_quarantines_bad_events() -> None:
     good = (
         b'<event version="2.0" uid="A" type="a-u-G" how="m-s" time="2026-01-15T02:00:00Z" '

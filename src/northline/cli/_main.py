@@ -165,7 +165,7 @@ def simulate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["cot", "ais", "sbs"]),
+    type=click.Choice(["cot", "takproto", "ais", "sbs", "geojson"]),
     default="cot",
     show_default=True,
     help="Wire format of the input.",
@@ -185,7 +185,15 @@ def simulate(
 )
 def ingest(fmt: str, source: str, store_path: Path | None) -> None:
     """Decode a feed into observations (JSON Lines on stdout, or into a store)."""
-    from ..ingest import DecodeResult, SbsDecoder, decode_ais, decode_cot_stream
+    from ..ingest import (
+        DecodeResult,
+        SbsDecoder,
+        TakProtoDecoder,
+        TakStreamFramer,
+        decode_ais,
+        decode_cot_stream,
+        decode_geojson,
+    )
 
     stream = sys.stdin.buffer if source == "-" else None
     name = "stdin" if source == "-" else source
@@ -194,6 +202,15 @@ def ingest(fmt: str, source: str, store_path: Path | None) -> None:
         if fmt == "ais":
             data = stream.read() if stream is not None else _read_bytes(Path(source))
             results = [decode_ais(data, name)]
+        elif fmt == "takproto":
+            # A recorded TAK stream (TCP framing: 0xbf, varint length, TakMessage).
+            data = stream.read() if stream is not None else _read_bytes(Path(source))
+            framer = TakStreamFramer()
+            frames = framer.feed(data) + framer.close()
+            results = [TakProtoDecoder(name).decode(frames, framing="stream")]
+        elif fmt == "geojson":
+            data = stream.read() if stream is not None else _read_bytes(Path(source))
+            results = [decode_geojson(data, name)]
         elif fmt == "sbs":
             data = stream.read() if stream is not None else _read_bytes(Path(source))
             results = [SbsDecoder(name).decode(data.splitlines())]
