@@ -138,3 +138,62 @@ def test_ingest_ais_and_sbs_feeds(shared_fixtures: Path, fmt: str, path: str, ki
     assert rows
     assert {r["sensor_kind"] for r in rows} == {kind}
     assert f"{len(rows):,} observations" in res.stderr
+
+
+def test_quarantine_list_show_and_replay(tmp_path: Path) -> None:
+    good = (
+        b'<event version="2.0" uid="A" type="a-u-G" how="m-s" time="2026-01-15T02:00:00Z" '
+        b'start="2026-01-15T02:00:00Z" stale="2026-01-15T02:00:10Z">'
+        b'<point lat="49.0" lon="-97.2" hae="0" ce="10" le="9999999"/></event>'
+    )
+    chat = good.replace(b'type="a-u-G"', b'type="b-t-f"').replace(b'uid="A"', b'uid="C"')
+    db = tmp_path / "q.sqlite"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["ingest", "--from", "-", "--store", str(db)], input=good + chat)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli, ["quarantine", "list", "--store", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "unsupported_type" in res.stdout
+    from northline.store import SQLiteStore
+
+    with SQLiteStore(db) as store:
+        (q,) = store.quarantined()
+    res = runner.invoke(cli, ["quarantine", "show", "--store", str(db), q.quarantine_id])
+    assert res.exit_code == 0, res.output
+    shown = json.loads(res.stdout)
+    assert shown["raw_text"].encode() == chat
+    assert shown["reason_code"] == "unsupported_type"
+    # Replay: the chat still is not an observation; nothing is duplicated.
+    res = runner.invoke(cli, ["quarantine", "replay", "--store", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "0 observations recovered, 1 still quarantined" in res.stderr
+    with SQLiteStore(db) as store:
+        assert store.counts()["quarantined"] == 1
+        assert store.counts()["observations"] == 1
+    res = runner.invoke(cli, ["quarantine", "show", "--store", str(db), "q-nothing"])
+    assert res.exit_code == 2
+
+
+def test_redecode_recovers_a_message_once_its_input_is_understood() -> None:
+    from northline.ingest import decode_cot, redecode
+    from northline.model import QuarantinedMessage
+
+    good = (
+        b'<event version="2.0" uid="B" type="a-u-G" how="m-s" time="2026-01-15T02:00:00Z" '
+        b'start="2026-01-15T02:00:00Z" stale="2026-01-15T02:00:10Z">'
+        b'<point lat="49.0" lon="-97.2" hae="0" ce="10" le="9999999"/></event>'
+    )
+    # Quarantined by an older, stricter decoder, say: the bytes are fine today.
+    q = QuarantinedMessage(
+        quarantine_id="q-1",
+        received_t_s=0.0,
+        source="feed",
+        decoder="cot",
+        reason_code="decoder_error",
+        reason="old bug",
+        raw=good,
+    )
+    again = redecode(q)
+    first = decode_cot(good, "feed")
+    assert again.batch.obs_id.tolist() == first.batch.obs_id.tolist()
+    assert again.quarantined == []

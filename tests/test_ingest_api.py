@@ -9,6 +9,7 @@ def test_exported_names() -> None:
         "CE_UNKNOWN_AT_LEAST",
         "FILE_SOURCE",
         "MAX_MESSAGE_BYTES",
+        "REPLAYABLE",
         "SBS_FIELDS",
         "UNKNOWN_CE_SIGMA_M",
         "CotDecoder",
@@ -26,6 +27,7 @@ def test_exported_names() -> None:
         "decode_csv",
         "decode_geojson",
         "iter_cot_file",
+        "redecode",
         "sbs_line",
     }
     assert len(northline.ingest.__all__) == len(set(northline.ingest.__all__))

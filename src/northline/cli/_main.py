@@ -264,6 +264,88 @@ def track(src: Any, dst: Any, sigma_m: float | None) -> None:
     _err.print(f"{rows:,} confirmed track rows")
 
 
+@cli.group()
+def quarantine() -> None:
+    """Inspect and replay what the decoders refused (kept whole in the store)."""
+
+
+_store_option = click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The SQLite store.",
+)
+
+
+@quarantine.command("list")
+@_store_option
+@click.option("--reason", help="Only this reason code.")
+def quarantine_list(store_path: Path, reason: str | None) -> None:
+    """One line per quarantined message: id, time, decoder, reason, source."""
+    from ..model import format_iso
+    from ..store import SQLiteStore
+
+    with SQLiteStore(store_path) as store:
+        rows = [q for q in store.quarantined() if reason is None or q.reason_code == reason]
+    table = Table(title=f"{len(rows):,} quarantined messages")
+    for col in ("id", "received", "decoder", "reason", "source"):
+        table.add_column(col)
+    for q in rows:
+        table.add_row(
+            q.quarantine_id,
+            format_iso(q.received_t_s),
+            q.decoder,
+            f"{q.reason_code}: {q.reason}",
+            q.source,
+        )
+    Console(width=200).print(table)
+
+
+@quarantine.command("show")
+@_store_option
+@click.argument("quarantine_id")
+def quarantine_show(store_path: Path, quarantine_id: str) -> None:
+    """One quarantined message as JSON, its raw bytes as text and base64."""
+    from ..store import SQLiteStore
+
+    with SQLiteStore(store_path) as store:
+        found = [q for q in store.quarantined() if q.quarantine_id == quarantine_id]
+    if not found:
+        _err.print(f"[bold red]error:[/] no quarantined message {quarantine_id}")
+        raise SystemExit(2)
+    doc = to_dict(found[0])
+    doc["raw_text"] = found[0].raw.decode("utf-8", errors="replace")
+    click.echo(json.dumps(doc, indent=1))
+
+
+@quarantine.command("replay")
+@_store_option
+@click.option("--reason", help="Only messages with this reason code.")
+@click.option("--id", "only_id", help="Only this message.")
+def quarantine_replay(store_path: Path, reason: str | None, only_id: str | None) -> None:
+    """Decode quarantined messages again and store what now decodes (idempotent)."""
+    from ..ingest import REPLAYABLE, redecode
+    from ..store import SQLiteStore
+
+    recovered = still = skipped = 0
+    with SQLiteStore(store_path) as store:
+        for q in store.quarantined():
+            if (reason and q.reason_code != reason) or (only_id and q.quarantine_id != only_id):
+                continue
+            if q.decoder not in REPLAYABLE:
+                skipped += 1
+                continue
+            result = redecode(q)
+            recovered += store.add_observations(result.batch)
+            still += len(result.quarantined)
+            store.add_quarantined(result.quarantined)
+    _err.print(
+        f"{recovered:,} observations recovered, {still:,} still quarantined, "
+        f"{skipped:,} not replayable"
+    )
+
+
 def _read_bytes(path: Path) -> bytes:
     """A file's bytes, gunzipped when it ends in .gz."""
     import gzip

@@ -13,6 +13,7 @@ from ._csv import CsvMapping, decode_csv
 from ._files import FILE_SOURCE, decode_cot, decode_cot_stream, iter_cot_file
 from ._framing import MAX_MESSAGE_BYTES, CotFramer
 from ._geojson import decode_geojson
+from ._replay import REPLAYABLE, redecode
 from ._result import DecodeResult, ReasonCode
 from ._sbs import SBS_FIELDS, SbsDecoder, decode_aircraft_json, sbs_line
 from ._takproto import TakProtoDecoder, TakStreamFramer
@@ -21,6 +22,7 @@ __all__ = [
     "CE_UNKNOWN_AT_LEAST",
     "FILE_SOURCE",
     "MAX_MESSAGE_BYTES",
+    "REPLAYABLE",
     "SBS_FIELDS",
     "UNKNOWN_CE_SIGMA_M",
     "AisDecoder",
@@ -39,5 +41,6 @@ __all__ = [
     "decode_csv",
     "decode_geojson",
     "iter_cot_file",
+    "redecode",
     "sbs_line",
 ]
