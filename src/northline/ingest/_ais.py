@@ -52,7 +52,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 from pyais.constants import ShipType
@@ -67,6 +67,10 @@ from ..model import (
     SensorKind,
     content_id,
 )
+from ._common import Reject as _Reject
+from ._common import as_bytes as _as_bytes
+from ._common import reject as _reject
+from ._common import show as _show
 from ._result import DecodeResult, ReasonCode
 
 __all__ = [
@@ -104,35 +108,7 @@ _LR_SPEED_NA = 63.0
 _LR_COURSE_NA = 511.0
 _MS_ABOVE = 1e11
 _NAN = math.nan
-_SHOW = 60
 _MAX_VESSELS = 1_000_000
-
-
-class _Reject(Exception):
-    """Control flow inside the decoder: this message is quarantined. Never leaves the module."""
-
-    def __init__(self, code: ReasonCode, reason: str) -> None:
-        self.code = code
-        self.reason = reason
-
-
-def _reject(code: ReasonCode, reason: str) -> NoReturn:
-    raise _Reject(code, reason)
-
-
-def _show(text: object) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= _SHOW else shown[: _SHOW - 4] + "…" + shown[-3:]
-
-
-def _as_bytes(line: Any) -> bytes:
-    if isinstance(line, bytes):
-        return line
-    if isinstance(line, bytearray | memoryview):
-        return bytes(line)
-    if isinstance(line, str):
-        return line.encode("utf-8", "surrogateescape")
-    raise TypeError(f"a line is bytes, not {type(line).__name__}")
 
 
 @dataclass(slots=True)

@@ -27,11 +27,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers.expat import errors as expat_errors
 
-import numpy as np
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ExternalReferenceForbidden as ExternalForbidden
 from defusedxml.ElementTree import fromstring
@@ -46,6 +45,11 @@ from ..model import (
     content_id,
     parse_iso,
 )
+from ._common import Reject as _Reject
+from ._common import as_bytes as _as_bytes
+from ._common import atom_batch, quarantined
+from ._common import reject as _reject
+from ._common import show as _show
 from ._framing import MAX_MESSAGE_BYTES
 from ._result import DecodeResult, ReasonCode
 
@@ -72,25 +76,7 @@ _INVALID_TOKEN = expat_errors.codes[expat_errors.XML_ERROR_INVALID_TOKEN]
 _SENSOR_KINDS = frozenset(k.value for k in SensorKind)
 _MOBILE, _OTHER = SensorKind.MOBILE.value, SensorKind.OTHER.value
 _NAN = math.nan
-_SHOW = 60
 _MARKINGS_CACHED = 1024
-
-
-class _Reject(Exception):
-    """Control flow inside the decoder: this chunk is quarantined. Never leaves the module."""
-
-    def __init__(self, code: ReasonCode, reason: str) -> None:
-        self.code = code
-        self.reason = reason
-
-
-def _reject(code: ReasonCode, reason: str) -> NoReturn:
-    raise _Reject(code, reason)
-
-
-def _show(text: object) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= _SHOW else shown[: _SHOW - 4] + "…" + shown[-3:]
 
 
 def _number(elem: Element, name: str, where: str) -> float | None:
@@ -113,16 +99,6 @@ def _coordinate(point: Element, name: str, limit: float) -> float:
     if not -limit <= value <= limit:
         _reject(ReasonCode.OUT_OF_RANGE, f"point/@{name} {value!r} is outside ±{limit:g}")
     return value
-
-
-def _as_bytes(chunk: Any) -> bytes:
-    if isinstance(chunk, bytes):
-        return chunk
-    if isinstance(chunk, bytearray | memoryview):
-        return bytes(chunk)
-    if isinstance(chunk, str):
-        return chunk.encode("utf-8", "surrogateescape")
-    raise TypeError(f"a chunk is bytes, not {type(chunk).__name__}")
 
 
 class CotDecoder:
@@ -180,51 +156,10 @@ class CotDecoder:
     def _quarantine(
         self, chunk: Any, code: ReasonCode, reason: str, received_t_s: float
     ) -> QuarantinedMessage:
-        try:
-            raw = _as_bytes(chunk)
-        except Exception as exc:
-            raw = b""
-            code = ReasonCode.DECODER_ERROR
-            reason = f"chunk of type {type(chunk).__name__} is not bytes ({exc})"
-        return QuarantinedMessage(
-            quarantine_id=content_id("q", self.source, raw),
-            received_t_s=received_t_s,
-            source=self.source,
-            decoder=DECODER,
-            reason_code=code.value,
-            reason=reason,
-            raw=raw,
-            marking=self.marking,
-        )
+        return quarantined(self.source, self.marking, DECODER, chunk, code, reason, received_t_s)
 
     def _batch(self, rows: list[tuple[Any, ...]]) -> ObservationBatch:
-        n = len(rows)
-        if not n:
-            return ObservationBatch.empty()
-        (obs_id, t_s, sensor_id, kind, lon, lat, sigma, speed, course, typ, uid, agency, rel, _) = (
-            zip(*rows, strict=True)
-        )
-        speed_mps = np.asarray(speed, dtype=np.float64)
-        course_rad = np.radians(np.asarray(course, dtype=np.float64))
-        return ObservationBatch.from_columns(
-            {
-                "obs_id": obs_id,
-                "t_s": t_s,
-                "sensor_id": sensor_id,
-                "sensor_kind": kind,
-                "lon": lon,
-                "lat": lat,
-                "sigma_m": sigma,
-                "vel_east_mps": speed_mps * np.sin(course_rad),
-                "vel_north_mps": speed_mps * np.cos(course_rad),
-                "classification": typ,
-                "identity": uid,
-                "source": [self.source] * n,
-                "agency": agency,
-                "releasability": rel,
-            },
-            n=n,
-        )
+        return atom_batch(rows, self.source)
 
     def _parse(self, chunk: Any) -> Element:
         if len(chunk) >= self.max_message_bytes:

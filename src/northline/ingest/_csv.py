@@ -46,9 +46,11 @@ from ..model import (
     content_id,
     parse_iso,
 )
+from ._common import Reject as _Reject
+from ._common import quarantined as _quarantined
+from ._common import show as _show
 from ._cot import UNKNOWN_CE_SIGMA_M
 from ._result import DecodeResult, ReasonCode
-from ._sbs import _quarantined, _show
 
 __all__ = ["CSV_DECODER", "CsvMapping", "decode_csv"]
 
@@ -134,14 +136,6 @@ class CsvMapping:
         if unknown:
             raise InvalidInput(f"unknown CSV mapping keys: {sorted(unknown)}", field="mapping")
         return cls(**dict(data))
-
-
-class _Reject(Exception):
-    """This row is quarantined. Never leaves the module."""
-
-    def __init__(self, code: ReasonCode, reason: str) -> None:
-        self.code = code
-        self.reason = reason
 
 
 def _float(text: str, name: str) -> float:

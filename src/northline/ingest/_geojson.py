@@ -67,9 +67,11 @@ from ..model import (
     content_id,
     parse_iso,
 )
+from ._common import Reject as _Reject
+from ._common import quarantined as _quarantined
+from ._common import show as _show
 from ._cot import UNKNOWN_CE_SIGMA_M
 from ._result import DecodeResult, ReasonCode
-from ._sbs import _quarantined, _show
 
 __all__ = ["GEOJSON_DECODER", "decode_geojson"]
 
@@ -83,14 +85,6 @@ _ID_KEYS = ("track_id", "id")
 _SENSOR_KEYS = ("sensor_id", "sensor")
 _CLASS_KEYS = ("class", "classification", "label")
 _SIGMA_KEYS = ("sigma_m", "accuracy_m")
-
-
-class _Reject(Exception):
-    """This feature (or document) is quarantined. Never leaves the module."""
-
-    def __init__(self, code: ReasonCode, reason: str) -> None:
-        self.code = code
-        self.reason = reason
 
 
 _Row = tuple[str, float, float, float, float, float, float, str, str, str, str, str, bool]

@@ -70,6 +70,10 @@ from ..model import (
     SensorKind,
     content_id,
 )
+from ._common import Reject as _Reject
+from ._common import as_bytes as _as_bytes
+from ._common import quarantined as _quarantined
+from ._common import show as _show
 from ._cot import UNKNOWN_CE_SIGMA_M
 from ._result import DecodeResult, ReasonCode
 
@@ -94,26 +98,12 @@ MAX_AIRCRAFT = 100_000
 
 _ADSB = SensorKind.ADSB.value
 _NAN = math.nan
-_SHOW = 60
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _FLAGS = frozenset((b"", b"0", b"-1", b"1"))
 _NOT_MSG = frozenset((b"SEL", b"ID", b"AIR", b"STA", b"CLK"))
 _POSITION = frozenset((b"2", b"3"))
 _ALTITUDE = frozenset((b"5", b"6", b"7"))
 _STATE_ONLY = frozenset((b"1", b"4", b"5", b"6", b"7", b"8"))
-
-
-class _Reject(Exception):
-    """Control flow inside the decoder: this line is quarantined. Never leaves the module."""
-
-    def __init__(self, code: ReasonCode, reason: str) -> None:
-        self.code = code
-        self.reason = reason
-
-
-def _show(text: object) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= _SHOW else shown[: _SHOW - 4] + "…" + shown[-3:]
 
 
 class _Aircraft:
@@ -341,43 +331,6 @@ class SbsDecoder:
         self, item: Any, code: ReasonCode, reason: str, received_t_s: float
     ) -> QuarantinedMessage:
         return _quarantined(self.source, self.marking, DECODER, item, code, reason, received_t_s)
-
-
-def _as_bytes(item: Any) -> bytes:
-    if isinstance(item, bytes):
-        return item
-    if isinstance(item, bytearray | memoryview):
-        return bytes(item)
-    if isinstance(item, str):
-        return item.encode("utf-8", "surrogateescape")
-    raise TypeError(f"a line is bytes, not {type(item).__name__}")
-
-
-def _quarantined(
-    source: str,
-    marking: Marking,
-    decoder: str,
-    item: Any,
-    code: ReasonCode,
-    reason: str,
-    received_t_s: float,
-) -> QuarantinedMessage:
-    try:
-        raw = _as_bytes(item)
-    except Exception as exc:
-        raw = b""
-        code = ReasonCode.DECODER_ERROR
-        reason = f"item of type {type(item).__name__} is not bytes ({exc})"
-    return QuarantinedMessage(
-        quarantine_id=content_id("q", source, raw),
-        received_t_s=received_t_s,
-        source=source,
-        decoder=decoder,
-        reason_code=code.value,
-        reason=reason,
-        raw=raw,
-        marking=marking,
-    )
 
 
 def _batch(

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 from xml.etree.ElementTree import Element, ParseError
 
-import numpy as np
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
@@ -48,7 +47,12 @@ from ..model import (
     SensorKind,
     content_id,
 )
-from ._cot import CE_UNKNOWN_AT_LEAST, UNKNOWN_CE_SIGMA_M, _as_bytes, _Reject, _reject, _show
+from ._common import Reject as _Reject
+from ._common import as_bytes as _as_bytes
+from ._common import atom_batch, quarantined
+from ._common import reject as _reject
+from ._common import show as _show
+from ._cot import CE_UNKNOWN_AT_LEAST, UNKNOWN_CE_SIGMA_M
 from ._framing import MAX_MESSAGE_BYTES
 from ._result import DecodeResult, ReasonCode
 
@@ -368,51 +372,10 @@ class TakProtoDecoder:
     def _quarantine(
         self, message: Any, code: ReasonCode, reason: str, received_t_s: float
     ) -> QuarantinedMessage:
-        try:
-            raw = _as_bytes(message)
-        except Exception as exc:
-            raw = b""
-            code = ReasonCode.DECODER_ERROR
-            reason = f"message of type {type(message).__name__} is not bytes ({exc})"
-        return QuarantinedMessage(
-            quarantine_id=content_id("q", self.source, raw),
-            received_t_s=received_t_s,
-            source=self.source,
-            decoder=DECODER,
-            reason_code=code.value,
-            reason=reason,
-            raw=raw,
-            marking=self.marking,
-        )
+        return quarantined(self.source, self.marking, DECODER, message, code, reason, received_t_s)
 
     def _batch(self, rows: list[tuple[Any, ...]]) -> ObservationBatch:
-        n = len(rows)
-        if not n:
-            return ObservationBatch.empty()
-        (obs_id, t_s, sensor_id, kind, lon, lat, sigma, speed, course, typ, uid, agency, rel, _) = (
-            zip(*rows, strict=True)
-        )
-        speed_mps = np.asarray(speed, dtype=np.float64)
-        course_rad = np.radians(np.asarray(course, dtype=np.float64))
-        return ObservationBatch.from_columns(
-            {
-                "obs_id": obs_id,
-                "t_s": t_s,
-                "sensor_id": sensor_id,
-                "sensor_kind": kind,
-                "lon": lon,
-                "lat": lat,
-                "sigma_m": sigma,
-                "vel_east_mps": speed_mps * np.sin(course_rad),
-                "vel_north_mps": speed_mps * np.cos(course_rad),
-                "classification": typ,
-                "identity": uid,
-                "source": [self.source] * n,
-                "agency": agency,
-                "releasability": rel,
-            },
-            n=n,
-        )
+        return atom_batch(rows, self.source)
 
 
 def _xml_detail(text: str) -> tuple[str | None, Element | None]:

@@ -1,0 +1,103 @@
+"""What every decoder shares: rejection, quarantine records, and the atom batch builder."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import numpy as np
+
+from ..model import Marking, ObservationBatch, QuarantinedMessage, content_id
+from ._result import ReasonCode
+
+__all__ = ["Reject", "as_bytes", "atom_batch", "quarantined", "reject", "show"]
+
+SHOW = 60  # characters of an offending value quoted in a reason
+
+
+class Reject(Exception):
+    """Control flow inside a decoder: this message is quarantined. Never leaves ingest."""
+
+    def __init__(self, code: ReasonCode, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+def reject(code: ReasonCode, reason: str) -> NoReturn:
+    raise Reject(code, reason)
+
+
+def show(text: object) -> str:
+    """A value for a reason: its repr, shortened in the middle when long."""
+    shown = repr(text)
+    return shown if len(shown) <= SHOW else shown[: SHOW - 4] + "…" + shown[-3:]
+
+
+def as_bytes(item: Any) -> bytes:
+    if isinstance(item, bytes):
+        return item
+    if isinstance(item, bytearray | memoryview):
+        return bytes(item)
+    if isinstance(item, str):
+        return item.encode("utf-8", "surrogateescape")
+    raise TypeError(f"an input item is bytes, not {type(item).__name__}")
+
+
+def quarantined(
+    source: str,
+    marking: Marking,
+    decoder: str,
+    item: Any,
+    code: ReasonCode,
+    reason: str,
+    received_t_s: float,
+) -> QuarantinedMessage:
+    """The quarantine record of one input item; an item that is not bytes is a decoder error."""
+    try:
+        raw = as_bytes(item)
+    except Exception as exc:
+        raw = b""
+        code = ReasonCode.DECODER_ERROR
+        reason = f"item of type {type(item).__name__} is not bytes ({exc})"
+    return QuarantinedMessage(
+        quarantine_id=content_id("q", source, raw),
+        received_t_s=received_t_s,
+        source=source,
+        decoder=decoder,
+        reason_code=code.value,
+        reason=reason,
+        raw=raw,
+        marking=marking,
+    )
+
+
+def atom_batch(rows: list[tuple[Any, ...]], source: str) -> ObservationBatch:
+    """The batch of CoT atoms, XML or protobuf alike: one row per event as
+    ``(obs_id, t_s, sensor_id, kind, lon, lat, sigma, speed_mps, course_deg, type, uid,
+    agency, releasability, ce_unknown)``; velocity is converted to east/north in one go."""
+    n = len(rows)
+    if not n:
+        return ObservationBatch.empty()
+    (obs_id, t_s, sensor_id, kind, lon, lat, sigma, speed, course, typ, uid, agency, rel, _) = zip(
+        *rows, strict=True
+    )
+    speed_mps = np.asarray(speed, dtype=np.float64)
+    course_rad = np.radians(np.asarray(course, dtype=np.float64))
+    return ObservationBatch.from_columns(
+        {
+            "obs_id": obs_id,
+            "t_s": t_s,
+            "sensor_id": sensor_id,
+            "sensor_kind": kind,
+            "lon": lon,
+            "lat": lat,
+            "sigma_m": sigma,
+            "vel_east_mps": speed_mps * np.sin(course_rad),
+            "vel_north_mps": speed_mps * np.cos(course_rad),
+            "classification": typ,
+            "identity": uid,
+            "source": [source] * n,
+            "agency": agency,
+            "releasability": rel,
+        },
+        n=n,
+    )
