@@ -119,7 +119,8 @@ from scipy.stats import chi2
 
 import northline.tracking as nt
 from northline.model import TrackState
-from northline.tracking._metrics import gospa_series
+from northline.sim import manoeuvring_targets
+from northline.tracking import gospa_series
 
 F8 = npt.NDArray[np.float64]
 
@@ -601,24 +602,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def manoeuvring_truth(n: int, steps: int, rng: np.random.Generator) -> F8:
-    """Targets at 10–20 m/s that run straight, turn at 3–6 °/s for 20–40 s, then run on."""
-    side = 1000.0 * math.sqrt(n) * 2.0
-    pos = rng.uniform(0, side, (n, 2))
-    heading = rng.uniform(0, 2 * np.pi, n)
-    speed = rng.uniform(10, 20, n)
-    start = rng.integers(20, 40, n)
-    length = rng.integers(20, 40, n)
-    rate = rng.choice([-1, 1], n) * np.radians(rng.uniform(3, 6, n))
-    out = np.empty((n, steps, 2))
-    for k in range(steps):  # over scans: each step moves every target at once
-        out[:, k] = pos
-        turning = (k >= start) & (k < start + length)
-        heading = heading + np.where(turning, rate, 0.0)
-        pos = pos + speed[:, None] * np.column_stack([np.sin(heading), np.cos(heading)])
-    return out
-
-
 def manoeuvre_section(seed: int, n: int = 100, scans: int = 100, runs: int = 3) -> None:
     """Constant velocity against the IMM (CV + coordinated turn) on the same detections."""
     print(
@@ -629,7 +612,7 @@ def manoeuvre_section(seed: int, n: int = 100, scans: int = 100, runs: int = 3) 
     results: dict[str, list[tuple[float, float, float, float]]] = {"cv": [], "imm": []}
     for r in range(runs):
         rng = np.random.default_rng(seed + r)
-        truth = manoeuvring_truth(n, scans, rng)
+        truth = manoeuvring_targets(n, scans, rng)
         side = float(truth.max()) + 1000.0
         dets = []
         for k in range(scans):

@@ -35,6 +35,7 @@ EXPECTED = {
     "UgsSpec",
     "find_crossings",
     "load_scenario",
+    "manoeuvring_targets",
     "parse_scenario",
     "read_sensors",
     "score",

@@ -5,30 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from northline.sim import manoeuvring_targets
 from northline.tracking import Tracker, TrackerConfig, gospa
-
-
-def manoeuvring(n: int, steps: int, rng: np.random.Generator) -> np.ndarray:
-    """Targets that run straight, turn at 3–6 °/s for 20–40 s, then run straight again."""
-    pos = rng.uniform(0, 20_000, (n, 2))
-    heading = rng.uniform(0, 2 * np.pi, n)
-    speed = rng.uniform(10, 20, n)
-    start = rng.integers(20, 40, n)
-    length = rng.integers(20, 40, n)
-    rate = rng.choice([-1, 1], n) * np.radians(rng.uniform(3, 6, n))
-    out = np.empty((n, steps, 2))
-    for k in range(steps):
-        out[:, k] = pos
-        turning = (k >= start) & (k < start + length)
-        heading = heading + np.where(turning, rate, 0.0)
-        pos = pos + speed[:, None] * np.column_stack([np.sin(heading), np.cos(heading)])
-    return out
 
 
 def mean_gospa(motion: str, seed: int) -> float:
     rng = np.random.default_rng(seed)
     n = 30
-    truth = manoeuvring(n, 100, rng)
+    truth = manoeuvring_targets(n, 100, rng, side_m=20_000.0)
     tracker = Tracker(TrackerConfig(motion=motion, process_noise_q=0.5))
     values = []
     for k in range(truth.shape[1]):

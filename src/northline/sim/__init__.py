@@ -38,6 +38,7 @@ from ._scenario import (
 )
 from ._scoring import Score, score
 from ._sensors import Detections, SensorInfo, read_sensors
+from ._synthetic import manoeuvring_targets
 from ._truth import GroundTruth, TrueCrossing, TruthMover, find_crossings
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "UgsSpec",
     "find_crossings",
     "load_scenario",
+    "manoeuvring_targets",
     "parse_scenario",
     "read_sensors",
     "score",
