@@ -13,7 +13,10 @@ ifneq ($(SHARED_DATA),)
 export NORTHLINE_DATA_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: demo test lint typecheck unit bench clean
+# Servers the tests run for real (started by the tests themselves on free loopback ports).
+DEBS := mosquitto nats-server
+
+.PHONY: demo test lint typecheck unit bench fuzz debs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +34,27 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) debs
 	$(BIN)/pytest
+
+# Installs the Debian packages above when one is missing (as root, or through sudo).
+debs:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# The decoders' fuzz tests at 20x the cases of `make test` (about 5 minutes).
+fuzz: $(STAMP)
+	NORTHLINE_FUZZ_CASES=2000000 NORTHLINE_FUZZ_EXAMPLES=2000 $(BIN)/pytest -q -s tests/test_fuzz.py
 
 test: lint typecheck unit
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/tracking.py
 
 clean:

@@ -93,13 +93,17 @@ def test_ingest_a_recorded_tak_protobuf_stream() -> None:
         b'le="9999999"/></event>'
     )
     frame = bytes(takproto.xml2proto(xml, takproto.TAKProtoVer.STREAM))
+    other = bytes(takproto.xml2proto(xml.replace(b"-1", b"-2"), takproto.TAKProtoVer.STREAM))
     res = CliRunner().invoke(
-        cli, ["ingest", "--format", "takproto", "--from", "-"], input=frame + b"\x00junk" + frame
+        cli,
+        ["ingest", "--format", "takproto", "--from", "-"],
+        input=frame + b"\x00junk" + other + frame,
     )
     assert res.exit_code == 0, res.output
     rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
-    assert [r["identity"] for r in rows] == ["ANDROID-1", "ANDROID-1"]
-    assert "1 quarantined" in res.stderr
+    # The framer finds the next frame after junk; a frame sent twice is one observation.
+    assert [r["identity"] for r in rows] == ["ANDROID-1", "ANDROID-2"]
+    assert "2 observations, 1 quarantined, 1 duplicates" in res.stderr
 
 
 def test_ingest_geojson_from_stdin() -> None:
@@ -120,10 +124,13 @@ def test_ingest_from_stdin_quarantines_bad_events() -> None:
         b'start="2026-01-15T02:00:00Z" stale="2026-01-15T02:00:10Z">'
         b'<point lat="49.0" lon="-97.2" hae="0" ce="10" le="9999999"/></event>'
     )
-    res = CliRunner().invoke(cli, ["ingest", "--from", "-"], input=good + b"<event oops" + good)
+    other = good.replace(b'uid="A"', b'uid="B"')
+    res = CliRunner().invoke(
+        cli, ["ingest", "--from", "-"], input=good + b"<event oops" + other + good
+    )
     assert res.exit_code == 0, res.output
     assert sum(1 for x in res.stdout.splitlines() if x.startswith("{")) == 2
-    assert "1 quarantined" in res.stderr
+    assert "2 observations, 1 quarantined, 1 duplicates" in res.stderr
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from northline.ingest import (
     FILE_SOURCE,
@@ -21,6 +23,7 @@ from northline.ingest import (
     decode_cot_stream,
     iter_cot_file,
 )
+from northline.ingest._cotfast import column_times, fast_columns, float_reprs, time_reprs
 from northline.model import (
     InvalidInput,
     LonLat,
@@ -297,3 +300,230 @@ def test_decode_cot_stream_from_streams_and_gzip(tmp_path: Path) -> None:
         total = DecodeResult.concat(results)
         assert list(total.batch.identity) == [f"u{i}" for i in range(30)]
         assert [(q.raw, q.source) for q in total.quarantined] == [(b"left over", name)]
+
+
+# -- the batch fast path (ingest._cotfast) decodes exactly as defusedxml, one by one -------
+
+
+class _OneByOne(CotDecoder):
+    """The reference: overriding ``_decode_one`` turns the fast path off."""
+
+    def _decode_one(self, chunk: object) -> tuple[object, ...]:
+        return super()._decode_one(chunk)
+
+
+def _same_result(chunks: list[bytes], **kwargs: object) -> DecodeResult:
+    """Decode with the fast path (cold, then with the plans it learnt) and one by one; the
+    results must be the same."""
+    decoder = CotDecoder("s", **kwargs)  # type: ignore[arg-type]
+    taken = fast_columns(
+        chunks, decoder.max_message_bytes, "s", "RCMP", "CAN", {("RCMP", "CAN")}, {}, [], set()
+    )  # raises if the fast path has a bug (decode would hide it behind the slow path)
+    assert sorted(taken.index + taken.slow) == list(range(len(chunks)))
+    slow = _OneByOne("s", **kwargs).decode(chunks, received_t_s=0.0)  # type: ignore[arg-type]
+    for _ in range(2):
+        fast = decoder.decode(chunks, received_t_s=0.0)
+        assert fast.counts == slow.counts
+        assert [(q.reason_code, q.reason, q.raw) for q in fast.quarantined] == [
+            (q.reason_code, q.reason, q.raw) for q in slow.quarantined
+        ]
+        for name in fast.batch.columns():
+            a, b = getattr(fast.batch, name), getattr(slow.batch, name)
+            assert a.dtype == b.dtype, name
+            if a.dtype.kind == "f":
+                np.testing.assert_array_equal(a, b, err_msg=name)  # NaN equal to NaN
+            else:
+                assert a.tolist() == b.tolist(), name
+    return fast
+
+
+SIM_LINE = (
+    '<event version="2.0" uid="TWR-1.{seq}" type="a-u-G" how="m-s" '
+    'time="2026-01-15T02:00:{sec:02d}.{ms:03d}Z" start="2026-01-15T02:00:02.000Z" '
+    'stale="2026-01-15T02:00:12.000Z"><point lat="{lat}" lon="{lon}" hae="0.0" '
+    'ce="15.0" le="9999999.0"/><detail><link uid="TWR-1" type="a-f-G-E-S" relation="p-p"/>'
+    '<__northline sensor_kind="tower" agency="RCMP" releasability="CAN"/></detail></event>'
+)
+ATAK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<event version="2.0" '
+    'uid="ANDROID-{seq}" type="a-f-G-U-C" how="m-g" time="2026-01-15T02:00:{sec:02d}.{ms:03d}Z" '
+    'start="2026-01-15T02:00:00Z" stale="2026-01-15T02:10:00Z">\n  <point lat="{lat}" '
+    'lon="{lon}" hae="12.5" ce="9.9" le="9999999.0"/>\n  <detail>\n    <contact '
+    'callsign="ALPHA-{seq}"/>\n    <track course="{course}" speed="{speed}"/>\n  </detail>\n'
+    "</event>"
+)
+
+
+def _good(i: int) -> bytes:
+    form = SIM_LINE if i % 2 else ATAK
+    return form.format(
+        seq=i, sec=i % 60, ms=(i * 37) % 1000, lat=f"{45 + i * 1e-4:.7f}",
+        lon=f"{-75 - i * 1e-4:.7f}", course=f"{i % 360}.5", speed=f"{i % 7}.25",
+    ).encode()  # fmt: skip
+
+
+def test_fast_path_matches_one_by_one_on_good_events() -> None:
+    chunks = [_good(i) for i in range(600)]
+    taken = fast_columns(chunks, 1 << 20, "s", "RCMP", "CAN", {("RCMP", "CAN")}, {}, [], set())
+    assert (len(taken.index), taken.slow) == (600, [])
+    result = _same_result(chunks)
+    assert result.decoded == 600
+    assert list(result.batch.identity[:2]) == ["ANDROID-0", "TWR-1.1"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"<event uid='x'",  # broken, single quotes
+        _good(1).replace(b'lat="', b'lat="9'),  # out of range
+        _good(1).replace(b'ce="15.0"', b'ce="wide"'),
+        _good(1).replace(b'ce="15.0"', b'ce="15.0" ce="16.0"'),  # duplicate attribute
+        _good(1).replace(b'relation="p-p"', b'relation="p-p" x="&lt;"'),
+        _good(1).replace(b'uid="TWR-1"', b'uid="TWR&#49;"'),
+        _good(1).replace(b'agency="RCMP"', b'agency="R\tCMP"'),  # would be normalised
+        _good(1).replace(b'agency="RCMP"', b'agency="x y"'),  # not a marking
+        _good(1).replace(b'agency="RCMP"', b'agency="CBSA"'),  # a new, valid marking
+        _good(1).replace(b'sensor_kind="tower"', b'sensor_kind="laser"'),
+        _good(1).replace(b'sensor_kind="tower"', b'sensor_kind="ugs"'),
+        _good(1).replace(b"02:00:01.037Z", b"02:00:01.037"),  # no zone
+        _good(1).replace(b"02:00:01.037Z", b"02:00:61.037Z"),
+        _good(1).replace(b"2026-01-15T02:00:01.037Z", b"2026-02-29T02:00:01Z"),
+        _good(1).replace(b"2026-01-15T02:00:01.037Z", b"2024-02-29T23:59:59.999999Z"),
+        _good(1).replace(b"2026-01-15T02:00:01.037Z", b"2026-01-15T02:00:01+05:30"),
+        _good(1).replace(b'type="a-u-G"', b'type="b-t-f"'),
+        _good(1).replace(b'uid="TWR-1.1"', b'uid=""'),
+        _good(1).replace(b'uid="TWR-1"', b'uid=""'),  # empty link uid: a self-report
+        _good(1).replace(b"<point", b"<pt"),
+        _good(1).replace(b"<event", b"<!DOCTYPE event><event"),
+        _good(1).replace(b"<detail>", b"<detail><?pi x?>"),
+        _good(1).replace(b"<detail>", b"<detail><!-- c -->"),
+        _good(1).replace(b'hae="0.0"', b'hae="<"'),
+        _good(1).replace(b'hae="0.0"', b'hae="\x01"'),
+        _good(1).replace(b'hae="0.0"', b'hae="\xef\xbf\xbe"'),
+        _good(1).replace(b'hae="0.0"', b'hae="\xff"'),
+        _good(1).replace(b'hae="0.0"', b'hae="\x00"'),
+        _good(1).replace(b"<event", b"\xef\xbb\xbf<event"),
+        _good(1).replace(b"</event>", b"</event>junk"),
+        _good(1).replace(b"</detail>", b"</detail><detail/>"),
+        _good(1).replace(b"<event", b'<event xmlns="urn:x"'),
+        _good(1).replace(b"<event", b"<event a:b='1'"),
+        _good(1).replace(b"<event", b'<event a:b="1"'),
+        _good(0).replace(b'version="1.0"', b'version="1.1"'),
+        _good(0).replace(b'encoding="UTF-8"', b'encoding="latin-1"'),
+        _good(0).replace(b"<?xml", b" <?xml"),
+        _good(0).replace(b'course="0.5"', b'course="nan"'),
+        _good(0).replace(b'speed="0.25"', b'speed="-1"'),
+        _good(0).replace(b' speed="0.25"', b""),
+        _good(0).replace(b"<contact", b"<link relation='p-p' uid='L'/><contact"),
+        _good(0).replace(b"<contact", b'<link relation="p-q" uid="L"/><contact'),
+        _good(0).replace(b"<contact", b'<link relation="p-p" uid="L"/><contact'),
+        _good(0).replace(b"<contact", b'<link relation="p-p"/><link relation="p-p" uid="M"/><c'),
+        _good(0).replace(b"<contact", b"<__northline/><contact"),
+        _good(0).replace(b'lat="45.0000000"', b'lat="4.5e1"'),
+        _good(0).replace(b'lat="45.0000000"', b'lat="045.0"'),
+        _good(0).replace(b'lat="45.0000000"', b'lat=" 45"'),
+        _good(0).replace(b'lat="45.0000000"', b'lat="0.00001"'),
+        _good(0).replace(b'lat="45.0000000"', b'lat="-0.000"'),
+        _good(0).replace(b'lat="45.0000000"', b'lat="45.00000000000000001"'),
+        b"",
+        b"junk",
+        "not bytes",  # type: ignore[list-item]
+    ],
+)
+def test_fast_path_matches_one_by_one_around_a_bad_chunk(bad: bytes) -> None:
+    chunks = [_good(i) for i in range(6)] + [bad] + [_good(i) for i in range(6, 12)]
+    result = _same_result(chunks)
+    assert result.decoded >= 12
+
+
+@st.composite
+def _mutated_good(draw: st.DrawFn) -> bytes:
+    data = bytearray(_good(draw(st.integers(0, 3))))
+    for _ in range(draw(st.integers(0, 3))):
+        i = draw(st.integers(0, len(data)))
+        new = draw(st.binary(max_size=4) | st.sampled_from(
+            [b'"', b"'", b"<", b">", b"&", b"&amp;", b"\t", b"\n", b"\x00", b"\xff", b"-",
+             b"9", b".", b"e", b"Z", b" ", b"/>", b"</point>", b'" a="1', b"<!--", b"<?x?>"]
+        ))  # fmt: skip
+        data[i : i + draw(st.integers(0, 3))] = new
+    return bytes(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_mutated_good(), min_size=1, max_size=12))
+def test_fast_path_matches_one_by_one_on_mutated_events(chunks: list[bytes]) -> None:
+    _same_result(chunks)
+
+
+def test_fast_path_matches_one_by_one_on_oversize_and_many_skeletons() -> None:
+    chunks = [_good(i) for i in range(40)]
+    chunks += [cot_event(f"u{i}", T0 + i / 7, 1.0 + i, 2.0, ce=None if i % 3 else 5.0,
+                         course_deg=float(i), speed_mps=1.0 if i % 2 else None,
+                         link_uid=None if i % 4 else f"s{i}",
+                         northline={"sensor_kind": "ugs"} if i % 5 == 0 else None)
+               for i in range(40)]  # fmt: skip
+    chunks.insert(17, _good(3) + b" " * 400)
+    _same_result(chunks, max_message_bytes=512)
+    _same_result(chunks[::-1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            lambda x, k: f"{x:.{k}f}",
+            st.floats(-1e17, 1e17, allow_nan=False) | st.floats(-1e-3, 1e-3),
+            st.integers(0, 18),
+        )
+        | st.from_regex(r"-?[0-9]{1,17}\.[0-9]{1,17}", fullmatch=True),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_float_reprs_are_repr_of_the_parsed_floats(texts: list[str]) -> None:
+    values = np.array([float(t) for t in texts])
+    assert float_reprs(texts, values) == [repr(float(t)) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            lambda y, mo, d, h, mi, s, frac, z: (
+                f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}{frac}{z}"
+            ),
+            st.integers(0, 9999),
+            st.integers(0, 13),
+            st.integers(0, 32),
+            st.integers(0, 24),
+            st.integers(0, 60),
+            st.integers(0, 60),
+            st.sampled_from(["", "."]) | st.from_regex(r"\.[0-9]{1,8}", fullmatch=True),
+            st.sampled_from(["Z", "z", "+00:00", "-05:30", ""]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_column_times_are_parse_iso(texts: list[str]) -> None:
+    t_s, bad, micros = column_times(texts)
+    reprs = time_reprs(micros, t_s)
+    for text, t, refused, shown in zip(texts, t_s.tolist(), bad.tolist(), reprs, strict=True):
+        try:
+            expected = parse_iso(text)
+        except (ValueError, OverflowError):
+            assert refused, text
+        else:
+            assert not refused, text
+            assert t == expected, text
+            assert shown == repr(expected), text
+
+
+def test_time_reprs_of_whole_milliseconds() -> None:
+    rng = np.random.default_rng(7)
+    micros = np.concatenate(
+        [rng.integers(0, 2**53 // 1000, 5000) * 1000, rng.integers(-(10**12), 2**53, 500)]
+    ).astype(np.int64)
+    micros[:3] = [0, 999_000, 1_000_000]
+    t_s = micros.astype(np.float64) / 1e6
+    assert time_reprs(micros, t_s) == [repr(t) for t in t_s.tolist()]

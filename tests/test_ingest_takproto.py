@@ -148,10 +148,10 @@ def test_takproto_xml2proto_helper_round_trips() -> None:
 @pytest.mark.parametrize(
     ("message", "framing", "code"),
     [
-        (b"", "mesh", ReasonCode.BAD_ENCODING),
+        (b"", "mesh", ReasonCode.BAD_FRAMING),
         (b"\xbf\x01", "mesh", ReasonCode.TRUNCATED),
-        (b"\xbf\x02\xbf" + mesh(tak_message())[3:], "mesh", ReasonCode.BAD_ENCODING),
-        (b"<event/>", "mesh", ReasonCode.BAD_ENCODING),
+        (b"\xbf\x02\xbf" + mesh(tak_message())[3:], "mesh", ReasonCode.BAD_FRAMING),
+        (b"<event/>", "mesh", ReasonCode.BAD_FRAMING),
         (MESH_HEADER + b"\xff\xff\xff", "mesh", ReasonCode.BAD_ENCODING),
         (MESH_HEADER, "mesh", ReasonCode.UNSUPPORTED_MESSAGE),
         (mesh(tak_message(uid="")), "mesh", ReasonCode.MISSING_ATTRIBUTE),
@@ -169,11 +169,11 @@ def test_takproto_xml2proto_helper_round_trips() -> None:
             ReasonCode.BAD_SENSOR_KIND,
         ),
         (mesh(tak_message(xml_detail='<__northline agency="?"/>')), "mesh", ReasonCode.BAD_MARKING),
-        (b"\x00\x02\x12\x00", "stream", ReasonCode.BAD_ENCODING),
+        (b"\x00\x02\x12\x00", "stream", ReasonCode.BAD_FRAMING),
         (b"\xbf\x80", "stream", ReasonCode.TRUNCATED),
         (b"\xbf\x05\x12", "stream", ReasonCode.TRUNCATED),
-        (stream(tak_message()) + b"x", "stream", ReasonCode.BAD_ENCODING),
-        (b"\xbf" + b"\xff" * 12, "stream", ReasonCode.BAD_ENCODING),
+        (stream(tak_message()) + b"x", "stream", ReasonCode.BAD_FRAMING),
+        (b"\xbf" + b"\xff" * 12, "stream", ReasonCode.BAD_FRAMING),
         (b"\xbf" * (1 << 20), "stream", ReasonCode.OVERSIZE),
     ],
 )

@@ -32,6 +32,7 @@ EXPORTS = {
         "QuarantinedMessage",
         "RangeBearing",
         "ScenarioError",
+        "TransportError",
         "SensorKind",
         "Severity",
         "Side",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from .. import __version__, settings
-from ..model import NorthlineError, to_dict
+from ..model import InvalidInput, NorthlineError, to_dict
 
 __all__ = ["cli", "main"]
 
@@ -165,17 +165,17 @@ def simulate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["cot", "takproto", "ais", "sbs", "geojson"]),
+    type=click.Choice(["cot", "takproto", "ais", "sbs", "geojson", "csv"]),
     default="cot",
     show_default=True,
-    help="Wire format of the input.",
+    help="Wire format of the input (cot also takes TAK protobuf mesh datagrams).",
 )
 @click.option(
     "--from",
     "source",
     required=True,
-    metavar="PATH|-",
-    help="A file (plain or .gz) or - for standard input.",
+    metavar="URL|PATH|-",
+    help="A file (plain or gzip), - for stdin, or udp:// tcp:// mqtt:// nats:// (README).",
 )
 @click.option(
     "--store",
@@ -183,58 +183,95 @@ def simulate(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write observations and quarantine to this SQLite store instead of stdout.",
 )
-def ingest(fmt: str, source: str, store_path: Path | None) -> None:
-    """Decode a feed into observations (JSON Lines on stdout, or into a store)."""
-    from ..ingest import (
-        DecodeResult,
-        SbsDecoder,
-        TakProtoDecoder,
-        TakStreamFramer,
-        decode_ais,
-        decode_cot_stream,
-        decode_geojson,
-    )
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The CSV column mapping (TOML: time, lon, lat, sensor_id, …); needed for csv.",
+)
+@click.option("--agency", help="Owning agency of what this feed carries (default RCMP).")
+@click.option("--releasability", help="Releasability marking, e.g. CAN or CAN-USA.")
+@click.option(
+    "--idle-timeout",
+    "idle_timeout_s",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop after this many seconds without input (network sources run until Ctrl-C).",
+)
+@click.option(
+    "--queue",
+    "queue_size",
+    type=click.IntRange(min=1),
+    default=1024,
+    show_default=True,
+    help="Pieces of input held between the source and the decoder (back-pressure).",
+)
+def ingest(
+    fmt: str,
+    source: str,
+    store_path: Path | None,
+    mapping_path: Path | None,
+    agency: str | None,
+    releasability: str | None,
+    idle_timeout_s: float | None,
+    queue_size: int,
+) -> None:
+    """Decode a feed into observations (JSON Lines on stdout, or into a store).
 
-    stream = sys.stdin.buffer if source == "-" else None
-    name = "stdin" if source == "-" else source
+    Counters (received, decoded, quarantined, duplicates) are printed on stderr at the end;
+    Ctrl-C or SIGTERM stops a network source cleanly, after storing what was received.
+    """
+    import asyncio
+    import signal
+    import tomllib
+
+    from ..ingest import (
+        CsvMapping,
+        FeedDecoder,
+        JsonLinesSink,
+        Sink,
+        StoreSink,
+        open_source,
+        run_ingest,
+    )
+    from ..model import DEFAULT_MARKING, Marking
+
+    async def run(sink: Sink) -> Any:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await run_ingest(
+            src, decoder, sink, stop=stop, idle_timeout_s=idle_timeout_s, queue_size=queue_size
+        )
+
     try:
-        results: Iterable[DecodeResult]
-        if fmt == "ais":
-            data = stream.read() if stream is not None else _read_bytes(Path(source))
-            results = [decode_ais(data, name)]
-        elif fmt == "takproto":
-            # A recorded TAK stream (TCP framing: 0xbf, varint length, TakMessage).
-            data = stream.read() if stream is not None else _read_bytes(Path(source))
-            framer = TakStreamFramer()
-            frames = framer.feed(data) + framer.close()
-            results = [TakProtoDecoder(name).decode(frames, framing="stream")]
-        elif fmt == "geojson":
-            data = stream.read() if stream is not None else _read_bytes(Path(source))
-            results = [decode_geojson(data, name)]
-        elif fmt == "sbs":
-            data = stream.read() if stream is not None else _read_bytes(Path(source))
-            results = [SbsDecoder(name).decode(data.splitlines())]
-        else:
-            results = decode_cot_stream(stream if stream is not None else Path(source), source=name)
-        n_obs = n_q = 0
+        marking = Marking(
+            agency or DEFAULT_MARKING.agency, releasability or DEFAULT_MARKING.releasability
+        )
+        mapping = None
+        if fmt == "csv":
+            if mapping_path is None:
+                raise InvalidInput("--format csv needs --mapping FILE.toml", field="mapping")
+            try:
+                mapping = CsvMapping.from_dict(tomllib.loads(mapping_path.read_text()))
+            except tomllib.TOMLDecodeError as exc:
+                raise InvalidInput(f"{mapping_path}: {exc}", field="mapping") from None
+        src = open_source(source, fmt)
+        decoder = FeedDecoder(fmt, src.label, marking, csv_mapping=mapping)
         if store_path is not None:
             from ..store import SQLiteStore
 
             with SQLiteStore(store_path) as store:
-                for part in results:
-                    n_obs += store.add_observations(part.batch)
-                    store.add_quarantined(part.quarantined)
-                    n_q += len(part.quarantined)
+                counters = asyncio.run(run(StoreSink(store)))
         else:
-            out = sys.stdout
-            for part in results:
-                for rec in part.batch.to_records():
-                    out.write(json.dumps(to_dict(rec)) + "\n")
-                n_obs += len(part.batch)
-                n_q += len(part.quarantined)
+            counters = asyncio.run(run(JsonLinesSink(sys.stdout)))
     except NorthlineError as exc:
         _fail(exc)
-    _err.print(f"{n_obs:,} observations, {n_q:,} quarantined")
+    _err.print(
+        f"{counters.decoded - counters.duplicates:,} observations, "
+        f"{counters.quarantined:,} quarantined, {counters.duplicates:,} duplicates "
+        f"({counters.received:,} messages from {src.label})"
+    )
 
 
 @cli.command()

@@ -9,7 +9,15 @@ import numpy as np
 from ..model import Marking, ObservationBatch, QuarantinedMessage, content_id
 from ._result import ReasonCode
 
-__all__ = ["Reject", "as_bytes", "atom_batch", "quarantined", "reject", "show"]
+__all__ = [
+    "Reject",
+    "as_bytes",
+    "atom_batch",
+    "quarantined",
+    "reject",
+    "show",
+    "velocity_en",
+]
 
 SHOW = 60  # characters of an offending value quoted in a reason
 
@@ -70,6 +78,19 @@ def quarantined(
     )
 
 
+def velocity_en(speed_mps: Any, course_deg: Any) -> tuple[Any, Any]:
+    """East and north velocity (m/s) of speeds and courses (degrees from north); a row whose
+    speed or course is unknown or not finite has an unknown (NaN) velocity."""
+    speed = np.asarray(speed_mps, dtype=np.float64)
+    course = np.asarray(course_deg, dtype=np.float64)
+    known = np.isfinite(speed) & np.isfinite(course)
+    course_rad = np.radians(np.where(known, course, 0.0))
+    speed = np.where(known, speed, 0.0)
+    east = np.where(known, speed * np.sin(course_rad), np.nan)
+    north = np.where(known, speed * np.cos(course_rad), np.nan)
+    return east, north
+
+
 def atom_batch(rows: list[tuple[Any, ...]], source: str) -> ObservationBatch:
     """The batch of CoT atoms, XML or protobuf alike: one row per event as
     ``(obs_id, t_s, sensor_id, kind, lon, lat, sigma, speed_mps, course_deg, type, uid,
@@ -80,8 +101,7 @@ def atom_batch(rows: list[tuple[Any, ...]], source: str) -> ObservationBatch:
     (obs_id, t_s, sensor_id, kind, lon, lat, sigma, speed, course, typ, uid, agency, rel, _) = zip(
         *rows, strict=True
     )
-    speed_mps = np.asarray(speed, dtype=np.float64)
-    course_rad = np.radians(np.asarray(course, dtype=np.float64))
+    vel_east, vel_north = velocity_en(speed, course)
     return ObservationBatch.from_columns(
         {
             "obs_id": obs_id,
@@ -91,8 +111,8 @@ def atom_batch(rows: list[tuple[Any, ...]], source: str) -> ObservationBatch:
             "lon": lon,
             "lat": lat,
             "sigma_m": sigma,
-            "vel_east_mps": speed_mps * np.sin(course_rad),
-            "vel_north_mps": speed_mps * np.cos(course_rad),
+            "vel_east_mps": vel_east,
+            "vel_north_mps": vel_north,
             "classification": typ,
             "identity": uid,
             "source": [source] * n,

@@ -1,7 +1,9 @@
 """Decode Cursor-on-Target XML events into an :class:`~northline.model.ObservationBatch`.
 
 Every chunk is parsed with ``defusedxml`` with DTDs, entities and external references
-forbidden. A chunk that is not a usable observation becomes a
+forbidden: one by one, or, for chunks whose markup (everything but the attribute values)
+``defusedxml`` has already parsed and found plain, by the batch fast path of
+:mod:`._cotfast`, which gives the same rows. A chunk that is not a usable observation becomes a
 :class:`~northline.model.QuarantinedMessage` with a :class:`ReasonCode`; the decoder never
 raises on input.
 
@@ -26,11 +28,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers.expat import errors as expat_errors
 
+import numpy as np
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ExternalReferenceForbidden as ExternalForbidden
 from defusedxml.ElementTree import fromstring
@@ -50,16 +54,11 @@ from ._common import as_bytes as _as_bytes
 from ._common import atom_batch, quarantined
 from ._common import reject as _reject
 from ._common import show as _show
+from ._cotfast import CE_UNKNOWN_AT_LEAST, UNKNOWN_CE_SIGMA_M, FastColumns, Plan, fast_columns
 from ._framing import MAX_MESSAGE_BYTES
 from ._result import DecodeResult, ReasonCode
 
 __all__ = ["CE_UNKNOWN_AT_LEAST", "UNKNOWN_CE_SIGMA_M", "CotDecoder"]
-
-UNKNOWN_CE_SIGMA_M = 50.0
-"""sigma_m given to a position whose ce is unknown (absent, ≤ 0, non-finite or 9999999)."""
-
-CE_UNKNOWN_AT_LEAST = 9_999_999.0
-"""CoT's "unknown" value for ce and le."""
 
 DECODER = "cot"
 
@@ -101,6 +100,14 @@ def _coordinate(point: Element, name: str, limit: float) -> float:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class _Slow:
+    batch: ObservationBatch
+    rows_from: list[int]  # the chunk index of each row of the batch
+    quarantined: list[QuarantinedMessage]
+    unknown_ce: int
+
+
 class CotDecoder:
     """Decoder of CoT XML chunks (one event each, as cut by :class:`CotFramer`).
 
@@ -122,16 +129,64 @@ class CotDecoder:
         self.max_message_bytes = max_message_bytes
         self.clock = clock
         self._markings: set[tuple[str, str]] = {(marking.agency, marking.releasability)}
+        self._plans: dict[str, Plan] = {}  # fast-path plans by skeleton
+        self._hot: list[Plan] = []  # the plans last used, most recent first
+        self._decls: set[bytes] = set()  # XML declarations the fast path may take off
 
     def decode(self, chunks: Iterable[bytes], received_t_s: float | None = None) -> DecodeResult:
-        """Decode chunks into one batch; ``received_t_s`` None means now, by ``clock``."""
+        """Decode chunks into one batch; ``received_t_s`` None means now, by ``clock``.
+
+        Chunks whose markup is known take the batch fast path of :mod:`._cotfast`; the
+        others, and any with a value to refuse, are parsed one by one with ``defusedxml``
+        (as all are for a subclass that overrides ``_decode_one``).
+        """
+        chunks = chunks if isinstance(chunks, list) else list(chunks)
+        fast: FastColumns | None = None
+        if type(self)._decode_one is CotDecoder._decode_one:
+            try:
+                fast = fast_columns(
+                    chunks,
+                    self.max_message_bytes,
+                    self.source,
+                    self.marking.agency,
+                    self.marking.releasability,
+                    self._markings,
+                    self._plans,
+                    self._hot,
+                    self._decls,
+                )
+            except Exception:  # a bug in the fast path: every chunk takes the slow one
+                fast = None
+        if fast is None:
+            fast = FastColumns([], {}, 0, list(range(len(chunks))))
+        if not fast.slow:
+            batch = ObservationBatch.from_columns(fast.columns, n=len(fast.index))
+            return DecodeResult(batch=batch, received=len(chunks), unknown_ce=fast.unknown_ce)
+        slow = self._decode_slow(chunks, fast.slow, received_t_s)
+        batch = slow.batch
+        if fast.index:
+            batch = ObservationBatch.concat(
+                [ObservationBatch.from_columns(fast.columns, n=len(fast.index)), batch]
+            )
+            batch = batch.take(np.argsort(np.asarray(fast.index + slow.rows_from), kind="stable"))
+        return DecodeResult(
+            batch=batch,
+            quarantined=slow.quarantined,
+            received=len(chunks),
+            unknown_ce=fast.unknown_ce + slow.unknown_ce,
+        )
+
+    def _decode_slow(
+        self, chunks: list[Any], which: Sequence[int], received_t_s: float | None
+    ) -> _Slow:
+        """The chunks at ``which``, one by one with ``defusedxml``."""
         rows: list[tuple[Any, ...]] = []
+        rows_from: list[int] = []
         quarantined: list[QuarantinedMessage] = []
-        received = 0
         unknown_ce = 0
         one = self._decode_one
-        for chunk in chunks:
-            received += 1
+        for i in which:
+            chunk = chunks[i]
             try:
                 row = one(chunk)
             except _Reject as rej:
@@ -141,17 +196,13 @@ class CotDecoder:
                 reason = f"unexpected {type(exc).__name__}: {_show(str(exc))}"
             else:
                 rows.append(row)
+                rows_from.append(i)
                 unknown_ce += row[-1]
                 continue
             if received_t_s is None:
                 received_t_s = self.clock()
             quarantined.append(self._quarantine(chunk, code, reason, received_t_s))
-        return DecodeResult(
-            batch=self._batch(rows),
-            quarantined=quarantined,
-            received=received,
-            unknown_ce=unknown_ce,
-        )
+        return _Slow(self._batch(rows), rows_from, quarantined, unknown_ce)
 
     def _quarantine(
         self, chunk: Any, code: ReasonCode, reason: str, received_t_s: float

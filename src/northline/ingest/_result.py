@@ -33,6 +33,8 @@ class ReasonCode(StrEnum):
     UNSUPPORTED_TYPE = "unsupported_type"  # well-formed, but not an atom (chat, marker, task)
     BAD_CHECKSUM = "bad_checksum"  # an NMEA sentence whose checksum does not match
     BAD_FIELD_COUNT = "bad_field_count"  # a line-based record with the wrong number of fields
+    BAD_FRAMING = "bad_framing"  # a frame without its format's magic, version or length
+    BAD_HEADER = "bad_header"  # a CSV document whose header does not fit the column mapping
     INCOMPLETE = "incomplete"  # a multi-part message whose other parts never came
     UNSUPPORTED_MESSAGE = (
         "unsupported_message"  # well-formed, but carries no position or static data

@@ -449,7 +449,10 @@ def _json_number(entry: dict[str, Any], name: str) -> float:
         return _NAN
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Reject(ReasonCode.NOT_A_NUMBER, f"{name} {_show(value)} is not a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise _Reject(ReasonCode.NOT_A_NUMBER, f"{name} {_show(value)} is too large") from None
     if not math.isfinite(value):
         raise _Reject(ReasonCode.NOT_A_NUMBER, f"{name} {value!r} is not finite")
     return value
@@ -505,8 +508,14 @@ def decode_aircraft_json(
         if not isinstance(doc, dict):
             raise _Reject(ReasonCode.UNSUPPORTED_MESSAGE, "document is not a JSON object")
         now = doc.get("now")
-        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+        if isinstance(now, bool) or not isinstance(now, int | float):
             raise _Reject(ReasonCode.BAD_TIME, f"'now' {_show(now)} is not a number")
+        try:
+            now = float(now)
+        except OverflowError:
+            raise _Reject(ReasonCode.BAD_TIME, f"'now' {_show(now)} is too large") from None
+        if not math.isfinite(now):
+            raise _Reject(ReasonCode.BAD_TIME, f"'now' {now!r} is not a number")
         entries = doc.get("aircraft")
         if not isinstance(entries, list):
             raise _Reject(ReasonCode.MISSING_ATTRIBUTE, "document has no 'aircraft' list")

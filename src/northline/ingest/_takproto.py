@@ -20,8 +20,9 @@ elements without a protobuf field) gives the ``link`` with ``relation="p-p"`` an
 ``startTime``, ``staleTime``, ``hae``, ``le`` and ``contact.callsign`` are not columns of
 an observation and are not used (the XML decoder does not use them either).
 
-Frames that are not TAK protocol version 1 (wrong magic or version, junk) are quarantined
-as ``bad_encoding``, as are protobufs that do not parse; a frame cut short is ``truncated``.
+Frames that are not TAK protocol version 1 (wrong magic or version, junk after a frame) are
+quarantined as ``bad_framing``, protobufs that do not parse as ``bad_encoding``; a frame cut
+short is ``truncated``.
 The decoder never raises on input; an unexpected failure is ``decoder_error``.
 """
 
@@ -260,29 +261,29 @@ class TakProtoDecoder:
             _reject(ReasonCode.TRUNCATED, f"datagram {_show(raw)} ends inside the mesh header")
         if len(raw) >= 3 and raw[0] == STREAM_MAGIC and raw[2] == STREAM_MAGIC:
             _reject(
-                ReasonCode.BAD_ENCODING,
+                ReasonCode.BAD_FRAMING,
                 f"TAK protocol version {raw[1]} is not supported (only version 1)",
             )
         _reject(
-            ReasonCode.BAD_ENCODING,
+            ReasonCode.BAD_FRAMING,
             f"datagram starts {_show(raw[:8])}, not the mesh header {MESH_HEADER!r}",
         )
 
     def _unframe_stream(self, raw: bytes) -> bytes:
         self._check_size(raw)
         if not raw or raw[0] != STREAM_MAGIC:
-            _reject(ReasonCode.BAD_ENCODING, f"frame starts {_show(raw[:8])}, not 0xbf")
+            _reject(ReasonCode.BAD_FRAMING, f"frame starts {_show(raw[:8])}, not 0xbf")
         length, end = _varint(raw, 1)
         if length is None:
             if end == -1:
                 _reject(ReasonCode.TRUNCATED, "frame ends inside its length")
-            _reject(ReasonCode.BAD_ENCODING, "frame length is a varint of over 10 bytes")
+            _reject(ReasonCode.BAD_FRAMING, "frame length is a varint of over 10 bytes")
         have = len(raw) - end
         if have < length:
             _reject(ReasonCode.TRUNCATED, f"frame of length {length} ends after {have} bytes")
         if have > length:
             _reject(
-                ReasonCode.BAD_ENCODING,
+                ReasonCode.BAD_FRAMING,
                 f"{have - length} bytes of junk after a frame of length {length}",
             )
         return raw[end:]

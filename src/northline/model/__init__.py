@@ -10,6 +10,7 @@ from ._errors import (
     NotFound,
     PermissionDenied,
     ScenarioError,
+    TransportError,
 )
 from ._ids import content_id
 from ._markings import DEFAULT_MARKING, Marking
@@ -59,6 +60,7 @@ __all__ = [
     "TrackBatch",
     "TrackState",
     "TrackUpdate",
+    "TransportError",
     "column",
     "content_id",
     "epoch_s",

@@ -6,7 +6,8 @@
     ├── NotFound            a record, file or setting that does not exist
     ├── PermissionDenied    the caller may not see or change this
     ├── Conflict            the change contradicts what is stored (e.g. schema version)
-    └── DataUnavailable     reference data is not installed in the data directory
+    ├── DataUnavailable     reference data is not installed in the data directory
+    └── TransportError      a network address cannot be bound or a server not used
 
 Every error carries a ``code`` (stable, machine-readable) and ``context`` (a dict of
 structured detail) so that the API edge can answer one JSON shape.
@@ -24,6 +25,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "ScenarioError",
+    "TransportError",
 ]
 
 
@@ -64,3 +66,7 @@ class Conflict(NorthlineError):
 
 class DataUnavailable(NorthlineError):
     code = "data_unavailable"
+
+
+class TransportError(NorthlineError):
+    code = "transport_error"

@@ -1,0 +1,5 @@
+"""``python -m northline``: the same as the ``northline`` command."""
+
+from .cli import main
+
+main()
