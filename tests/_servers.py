@@ -102,6 +102,8 @@ class Mosquitto(Broker):
             "autosave_on_changes true\n"
             "autosave_interval 1\n"
             "max_queued_messages 0\n"
+            "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+            "log_type subscribe\n"  # so a test can wait for a client's subscription
         )
         return [self.path, "-c", str(conf)]
 
