@@ -1,5 +1,6 @@
 """The records and events shared by every stage; imports no other Northline package."""
 
+from ._access import AlertAction, AlertEvent, AuditEntry, AuditReport, Role, Sensor, User
 from ._batch import ObservationBatch, TrackBatch
 from ._columnar import Columnar, column
 from ._errors import (
@@ -36,8 +37,12 @@ from ._time import epoch_s, format_iso, parse_iso, utc_from_epoch_s
 __all__ = [
     "DEFAULT_MARKING",
     "Alert",
+    "AlertAction",
+    "AlertEvent",
     "AlertKind",
     "AlertState",
+    "AuditEntry",
+    "AuditReport",
     "Columnar",
     "Conflict",
     "Crossing",
@@ -53,7 +58,9 @@ __all__ = [
     "PermissionDenied",
     "QuarantinedMessage",
     "RangeBearing",
+    "Role",
     "ScenarioError",
+    "Sensor",
     "SensorKind",
     "Severity",
     "Side",
@@ -61,6 +68,7 @@ __all__ = [
     "TrackState",
     "TrackUpdate",
     "TransportError",
+    "User",
     "column",
     "content_id",
     "epoch_s",

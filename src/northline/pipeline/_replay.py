@@ -8,7 +8,7 @@ tracker in time order; each step's updated tracks go through the border monitor.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -28,7 +28,7 @@ from ..model import (
 )
 from ..tracking import Coverage, Tracker, TrackerConfig
 
-__all__ = ["PipelineResult", "ReplayPipeline", "SensorInfo", "local_positions"]
+__all__ = ["PipelineResult", "ReplayPipeline", "SensorInfo", "Step", "local_positions"]
 
 F8 = npt.NDArray[np.float64]
 EVENT_DRIVEN_KINDS = frozenset({SensorKind.UGS, SensorKind.MOBILE, SensorKind.AIS, SensorKind.ADSB})
@@ -49,6 +49,18 @@ class SensorInfo:
     def event_driven(self) -> bool:
         """Reports only when something is there (no misses can be inferred from silence)."""
         return self.kind in EVENT_DRIVEN_KINDS or not np.isfinite(self.range_m)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one scan changed: updated and deleted tracks, crossings and alerts raised."""
+
+    t_s: float
+    sensor_id: str
+    moved: TrackBatch
+    deleted: TrackBatch
+    crossings: list[Crossing]
+    alerts: list[Alert]
 
 
 @dataclass
@@ -101,6 +113,8 @@ class ReplayPipeline:
         self.marking = marking
         self.default_sigma_m = default_sigma_m
         self._coverage: dict[str, Coverage | None] = {}
+        self.n_scans = 0
+        self.n_outside_sector = 0
 
     def _coverage_of(self, sensor_id: str) -> tuple[Coverage | None, bool]:
         info = self.sensors.get(sensor_id)
@@ -114,19 +128,23 @@ class ReplayPipeline:
             self._coverage[sensor_id] = cov
         return self._coverage[sensor_id], info.event_driven
 
-    def run(
+    def steps(
         self,
         obs: ObservationBatch,
         progress: Callable[[int, int], None] | None = None,
-    ) -> PipelineResult:
-        start = time.perf_counter()
+        *,
+        lonlat: bool = False,
+    ) -> Iterator[Step]:
+        """The scans of ``obs`` in time order, each stepped through the tracker and the border
+        monitor as it comes: what a live run publishes scan by scan. Track rows are in the
+        sector's local frame; with ``lonlat`` they also carry lon/lat, sector and marking."""
         x, y, sigma = local_positions(obs, self.sector)
         sigma = np.where(np.isfinite(sigma) & (sigma > 0), sigma, self.default_sigma_m)
         ok = np.isfinite(x) & np.isfinite(y)
         ok &= self.sector.contains(
             *self.sector.frame.to_lonlat(np.where(ok, x, 0), np.where(ok, y, 0))
         )
-        n_outside = int((~ok).sum())
+        self.n_outside_sector = int((~ok).sum())
         polar = obs.is_polar
         sensor_x, sensor_y = self.sector.frame.to_local(obs.sensor_lon, obs.sensor_lat)
         idx = np.flatnonzero(ok)
@@ -139,21 +157,17 @@ class ReplayPipeline:
         cut = np.flatnonzero((np.diff(t_sorted) != 0) | (np.diff(s_sorted) != 0)) + 1
         starts = np.concatenate([[0], cut]).astype(np.int64)
         ends = np.concatenate([cut, [len(order)]]).astype(np.int64)
-
-        updates: list[TrackBatch] = []
-        crossings: list[Crossing] = []
-        alerts: list[Alert] = []
-        confirmed: set[str] = set()
-        n_scans = len(starts)
+        self.n_scans = n_scans = len(starts)
         report_every = max(1, n_scans // 200)
         for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
             sel = order[a:b]
+            t_s = float(t_sorted[a])
             sensor_id = str(sensor_codes[s_sorted[a]])
             coverage, event_driven = self._coverage_of(sensor_id)
             if polar[sel].all():
                 # Range/bearing from one sensor: the tracker linearises each pair (EKF).
                 res = self.tracker.step_polar(
-                    float(t_sorted[a]),
+                    t_s,
                     np.column_stack([obs.range_m[sel], np.radians(obs.bearing_deg[sel])]),
                     obs.sigma_range_m[sel],
                     np.radians(obs.sigma_bearing_deg[sel]),
@@ -163,31 +177,35 @@ class ReplayPipeline:
                 )
             else:
                 res = self.tracker.step(
-                    float(t_sorted[a]),
+                    t_s,
                     np.column_stack([x[sel], y[sel]]),
                     sigma[sel],
                     coverage=coverage,
                     event_driven=event_driven,
                 )
+            if progress is not None and (k % report_every == 0 or k == n_scans - 1):
+                progress(k + 1, n_scans)
             if res.rejected:
                 continue
             moved = res.tracks.take(res.updated)
+            crossings: list[Crossing] = []
+            alerts: list[Alert] = []
             if len(moved):
-                updates.append(moved)
                 events = self.border.observe(moved)
-                crossings.extend(events.crossings)
-                alerts.extend(events.alerts)
-                confirmed.update(moved.track_id[moved.state == TrackState.CONFIRMED.value].tolist())
+                crossings, alerts = list(events.crossings), list(events.alerts)
             if len(res.deleted):
-                updates.append(res.deleted)
                 self.border.forget(res.deleted.track_id)
-            if progress is not None and (k % report_every == 0 or k == n_scans - 1):
-                progress(k + 1, n_scans)
+            if lonlat:
+                moved, deleted = self.geographic(moved), self.geographic(res.deleted)
+            else:
+                deleted = res.deleted
+            yield Step(t_s, sensor_id, moved, deleted, crossings, alerts)
 
-        tracks = TrackBatch.concat(updates)
+    def geographic(self, tracks: TrackBatch) -> TrackBatch:
+        """Track rows with lon/lat, the sector's name and the pipeline's marking filled in."""
         lon, lat = self.sector.frame.to_lonlat(tracks.x_m, tracks.y_m)
         n = len(tracks)
-        tracks = replace(
+        return replace(
             tracks,
             lon=lon,
             lat=lat,
@@ -195,13 +213,33 @@ class ReplayPipeline:
             agency=np.full(n, self.marking.agency, dtype=object),
             releasability=np.full(n, self.marking.releasability, dtype=object),
         )
+
+    def run(
+        self,
+        obs: ObservationBatch,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> PipelineResult:
+        start = time.perf_counter()
+        updates: list[TrackBatch] = []
+        crossings: list[Crossing] = []
+        alerts: list[Alert] = []
+        confirmed: set[str] = set()
+        for step in self.steps(obs, progress):
+            moved = step.moved
+            if len(moved):
+                updates.append(moved)
+                crossings.extend(step.crossings)
+                alerts.extend(step.alerts)
+                confirmed.update(moved.track_id[moved.state == TrackState.CONFIRMED.value].tolist())
+            if len(step.deleted):
+                updates.append(step.deleted)
         return PipelineResult(
-            track_updates=tracks,
+            track_updates=self.geographic(TrackBatch.concat(updates)),
             crossings=crossings,
             alerts=alerts,
             n_observations=len(obs),
-            n_outside_sector=n_outside,
-            n_scans=n_scans,
+            n_outside_sector=self.n_outside_sector,
+            n_scans=self.n_scans,
             n_rejected_scans=self.tracker.rejected_scans,
             confirmed_tracks=confirmed,
             elapsed_s=time.perf_counter() - start,
