@@ -2,8 +2,8 @@
 
 Two fuzzers share the checks of :func:`_fuzzing.check_result` (``received == decoded +
 quarantined``, each quarantined message with a reason code, a reason and its raw bytes,
-observations finite and on the globe, and, where one input is one message, ``received`` equal
-to the number of inputs):
+observations finite and on the globe, velocities finite or NaN, and, where one input is one
+message, ``received`` equal to the number of inputs):
 
 * a deterministic mutational fuzzer (fixed ``random.Random`` seeds) that feeds large batches
   of mutated seeds to each decoder — ``NORTHLINE_FUZZ_CASES`` cases in all (default 120,000;
@@ -22,12 +22,9 @@ from __future__ import annotations
 import json
 import math
 import random
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from functools import cache
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyais
 import pytest
@@ -37,9 +34,7 @@ from takproto.proto import TakMessage  # type: ignore[import-untyped]
 
 from _fuzzing import (
     AIRCRAFT_HUGE_INT,
-    AIRCRAFT_HUGE_INT_REASON,
     AIS_ARMOUR,
-    AIS_PARTNO_REASON,
     AIS_TYPE24_PART2,
     AIS_UNSUPPORTED_TWO_PART,
     CASES,
@@ -62,11 +57,6 @@ from _fuzzing import (
     ais_groups,
     ais_seeds,
     apply_ops,
-    bug_aircraft_huge_int,
-    bug_ais_fragments_lost,
-    bug_ais_partno,
-    bug_inf_course,
-    bug_inf_speed,
     check_result,
     cot_seeds,
     csv_rows,
@@ -146,37 +136,8 @@ def run(decode: Callable[[list[bytes]], DecodeResult], batch: list[bytes]) -> De
         raise AssertionError(f"decoder raised {exc!r} on a batch of {len(batch)}") from exc
 
 
-def no_decoder_errors(errors: list[tuple[bytes, str]], known: str | None = None) -> None:
-    """No decoder_error quarantines but, while its bug reproduces, the ``known`` one
-    (a prefix of the reason)."""
-    errors = [e for e in errors if known is None or not e[1].startswith(known)]
+def no_decoder_errors(errors: list[tuple[bytes, str]]) -> None:
     assert not errors, f"{len(errors)} decoder_error quarantines, first: {errors[0]!r}"
-
-
-# Known bugs (reproducers at the end of this file): while one reproduces, the fuzzers
-# tolerate exactly its symptom; once fixed, its reproducer XPASSes and the full check is back.
-inf_course_bug = cache(bug_inf_course)
-ais_fragment_bug = cache(bug_ais_fragments_lost)
-aircraft_int_bug = cache(bug_aircraft_huge_int)
-inf_speed_bug = cache(bug_inf_speed)
-ais_partno_bug = cache(bug_ais_partno)
-
-
-def ais_known() -> str | None:
-    return AIS_PARTNO_REASON if ais_partno_bug() else None
-
-
-@contextmanager
-def known_warnings() -> Iterator[None]:
-    with warnings.catch_warnings():
-        if inf_course_bug():
-            msg = r"invalid value encountered in (sin|cos)"
-            warnings.filterwarnings("ignore", msg, RuntimeWarning)
-        yield
-
-
-def aircraft_known() -> str | None:
-    return AIRCRAFT_HUGE_INT_REASON if aircraft_int_bug() else None
 
 
 @pytest.fixture(scope="module", params=["built", "recorded"])
@@ -210,11 +171,8 @@ def test_fuzz_cot_decoder(origin: tuple[str, dict[str, list[bytes]]]) -> None:
     while done < n:
         batch = mut.batch(min(BATCH, n - done))
         dec = decoders[(done // BATCH) % 2]
-        with known_warnings():
-            r = run(dec.decode, batch)
-        check_result(
-            r, received=len(batch), inputs=batch, source=SRC, allow_inf_velocity=inf_speed_bug()
-        )
+        r = run(dec.decode, batch)
+        check_result(r, received=len(batch), inputs=batch, source=SRC)
         errors += decoder_errors(r)
         done += len(batch)
     RUN[key("cot", name)] += done
@@ -222,17 +180,40 @@ def test_fuzz_cot_decoder(origin: tuple[str, dict[str, list[bytes]]]) -> None:
     no_decoder_errors(errors)
 
 
-def check_cot_stream(stream: bytes, pieces: list[bytes], max_bytes: int) -> int:
-    """Frame ``stream`` at once and in ``pieces``: the same chunks, nothing lost; decode."""
-    whole = CotFramer(max_message_bytes=max_bytes)
+F = TypeVar("F", CotFramer, TakStreamFramer)
+
+
+def frame_whole_and_split(
+    framer: Callable[[], F], stream: bytes, pieces: list[bytes], max_buffered: int
+) -> tuple[F, list[bytes]]:
+    """(the framer, its chunks) of ``stream`` fed at once; fed in ``pieces`` instead, a
+    fresh framer gives the same chunks and never buffers over ``max_buffered + len(piece)``."""
+    whole = framer()
     chunks = whole.feed(stream) + whole.close()
-    split = CotFramer(max_message_bytes=max_bytes)
+    split = framer()
     got: list[bytes] = []
     for piece in pieces:
         got += split.feed(piece)
-        assert split.buffered_bytes <= 2 * max_bytes + len(piece) + 64
+        assert split.buffered_bytes <= max_buffered + len(piece)
     got += split.close()
     assert got == chunks, (stream, pieces)
+    return whole, chunks
+
+
+def cut(data: bytes, lengths: list[int]) -> list[bytes]:
+    """``data`` cut into pieces of ``lengths``, and the rest."""
+    pieces, i = [], 0
+    for k in lengths:
+        pieces.append(data[i : i + k])
+        i += k
+    return [*pieces, data[i:]]
+
+
+def check_cot_stream(stream: bytes, pieces: list[bytes], max_bytes: int) -> int:
+    """Frame ``stream`` at once and in ``pieces``: the same chunks, nothing lost; decode."""
+    whole, chunks = frame_whole_and_split(
+        lambda: CotFramer(max_message_bytes=max_bytes), stream, pieces, 2 * max_bytes + 64
+    )
     assert whole.messages == len(chunks)
     for c in chunks:
         assert c
@@ -242,9 +223,7 @@ def check_cot_stream(stream: bytes, pieces: list[bytes], max_bytes: int) -> int:
         strip = bytes.maketrans(b"", b"")
         assert b"".join(chunks).translate(strip, WS) == stream.translate(strip, WS)
     r = CotDecoder(SRC, max_message_bytes=max_bytes, clock=clock).decode(chunks)
-    check_result(
-        r, received=len(chunks), inputs=chunks, source=SRC, allow_inf_velocity=inf_speed_bug()
-    )
+    check_result(r, received=len(chunks), inputs=chunks, source=SRC)
     no_decoder_errors(decoder_errors(r))
     if max_bytes == MAX_MESSAGE_BYTES:
         r2 = decode_cot(stream, SRC, clock=clock)
@@ -265,8 +244,7 @@ def test_fuzz_cot_framer(origin: tuple[str, dict[str, list[bytes]]]) -> None:
         stream = b"".join(m + rng.choice(SEPARATORS) for m in msgs)
         max_bytes = rng.choice((16, 100, 700, MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES))
         pieces = random_splits(stream, rng, rng.choice((7, 32, 256, 4096)))
-        with known_warnings():
-            check_cot_stream(stream, pieces, max_bytes)
+        check_cot_stream(stream, pieces, max_bytes)
     RUN[key("cot-framer", name)] += n
 
 
@@ -277,10 +255,7 @@ def ais_accounted(dec: AisDecoder) -> None:
     s = dec.stats
     parts = ("skipped", "static_lines", "observation_lines", "quarantined_lines")
     accounted = dec.pending_lines + sum(s[p] for p in parts)
-    if ais_fragment_bug():  # lines are lost, never invented
-        assert s["lines"] >= accounted, (s, dec.pending_lines)
-    else:
-        assert s["lines"] == accounted, (s, dec.pending_lines)
+    assert s["lines"] == accounted, (s, dec.pending_lines)
 
 
 def test_fuzz_ais_decoder(origin: tuple[str, dict[str, list[bytes]]]) -> None:
@@ -309,7 +284,7 @@ def test_fuzz_ais_decoder(origin: tuple[str, dict[str, list[bytes]]]) -> None:
     ais_accounted(dec)
     RUN[key("ais", name)] += done
     assert done == n
-    no_decoder_errors(errors + decoder_errors(r), ais_known())
+    no_decoder_errors(errors + decoder_errors(r))
 
 
 # -- SBS-1 ------------------------------------------------------------------------------------
@@ -374,11 +349,8 @@ def test_fuzz_takproto_decoder() -> None:
         mesh, stream = tak_batch(mut, rng, min(BATCH, n - done) // 2 or 1)
         for framing, batch in (("mesh", mesh), ("stream", stream)):
             d = small if (done // BATCH) % 3 == 2 else dec
-            with known_warnings():
-                r = run(lambda b, f=framing, d=d: d.decode(b, framing=f), batch)  # type: ignore[misc]
-            check_result(
-                r, received=len(batch), inputs=batch, source=SRC, allow_inf_velocity=inf_speed_bug()
-            )
+            r = run(lambda b, f=framing, d=d: d.decode(b, framing=f), batch)  # type: ignore[misc]
+            check_result(r, received=len(batch), inputs=batch, source=SRC)
             errors += decoder_errors(r)
             done += len(batch)
     RUN["takproto"] += done
@@ -387,24 +359,17 @@ def test_fuzz_takproto_decoder() -> None:
 
 
 def check_tak_stream(stream: bytes, pieces: list[bytes], max_bytes: int) -> None:
-    whole = TakStreamFramer(max_message_bytes=max_bytes)
-    chunks = whole.feed(stream) + whole.close()
-    split = TakStreamFramer(max_message_bytes=max_bytes)
-    got: list[bytes] = []
-    for piece in pieces:
-        got += split.feed(piece)
-        assert split.buffered_bytes <= max_bytes + 11 + len(piece)
-    got += split.close()
-    assert got == chunks, (stream, pieces)
+    """Frame ``stream`` at once and in ``pieces``: the same chunks, nothing lost; decode."""
+    whole, chunks = frame_whole_and_split(
+        lambda: TakStreamFramer(max_message_bytes=max_bytes), stream, pieces, max_bytes + 11
+    )
     assert b"".join(chunks) == stream
     assert whole.frames + whole.garbage_chunks == len(chunks)
     assert all(chunks)
     r = TakProtoDecoder(SRC, max_message_bytes=max_bytes, clock=clock).decode(
         chunks, framing="stream"
     )
-    check_result(
-        r, received=len(chunks), inputs=chunks, source=SRC, allow_inf_velocity=inf_speed_bug()
-    )
+    check_result(r, received=len(chunks), inputs=chunks, source=SRC)
     no_decoder_errors(decoder_errors(r))
 
 
@@ -417,10 +382,7 @@ def test_fuzz_tak_stream_framer() -> None:
         _, frames = tak_batch(mut, rng, rng.randint(1, 6))
         stream = b"".join(f + rng.choice(junk) for f in frames)
         max_bytes = rng.choice((16, 64, 300, MAX_MESSAGE_BYTES))
-        with known_warnings():
-            check_tak_stream(
-                stream, random_splits(stream, rng, rng.choice((2, 16, 256))), max_bytes
-            )
+        check_tak_stream(stream, random_splits(stream, rng, rng.choice((2, 16, 256))), max_bytes)
     RUN["tak-framer"] += n
 
 
@@ -451,7 +413,7 @@ def test_fuzz_aircraft_json_decoder() -> None:
         check_result(r, source=SRC)
         errors += decoder_errors(r)
     RUN["aircraft-json"] += n
-    no_decoder_errors(errors, aircraft_known())
+    no_decoder_errors(errors)
 
 
 CSV_MAPPINGS = [
@@ -531,13 +493,7 @@ def test_hypothesis_cot_stream(
     max_bytes: int,
 ) -> None:
     stream = b"\n".join(apply_ops(seed, o) for seed, o in msgs)
-    pieces, i = [], 0
-    for c in cuts:
-        pieces.append(stream[i : i + c])
-        i += c
-    pieces.append(stream[i:])
-    with known_warnings():
-        check_cot_stream(stream, pieces, max_bytes)
+    check_cot_stream(stream, cut(stream, cuts), max_bytes)
     RUN["hypothesis:cot"] += len(msgs)
 
 
@@ -550,9 +506,8 @@ def test_hypothesis_cot_event_attributes(v: dict[str, str]) -> None:
         f'start="{t}" stale="{t}"><point lat="{v["lat"]}" lon="{v["lon"]}" ce="5"/>'
         f'<detail><track speed="{v["lat"]}" course="{v["lon"]}"/></detail></event>'
     ).encode("utf-8", "surrogateescape")
-    with known_warnings():
-        r = CotDecoder(SRC, clock=clock).decode([event])
-    check_result(r, received=1, inputs=[event], source=SRC, allow_inf_velocity=inf_speed_bug())
+    r = CotDecoder(SRC, clock=clock).decode([event])
+    check_result(r, received=1, inputs=[event], source=SRC)
     no_decoder_errors(decoder_errors(r))
     RUN["hypothesis:cot"] += 1
 
@@ -573,7 +528,7 @@ def test_hypothesis_ais_mutated(lines: list[tuple[bytes, list[Any], bool]]) -> N
     r = DecodeResult.concat([dec.decode(b"\n".join(cases).splitlines()), dec.close()])
     check_result(r, source=SRC)
     ais_accounted(dec)
-    no_decoder_errors(decoder_errors(r), ais_known())
+    no_decoder_errors(decoder_errors(r))
     RUN["hypothesis:ais"] += len(cases)
 
 
@@ -606,7 +561,7 @@ def test_hypothesis_ais_encoded(
     lines = [s.encode() for s in sentences]
     r = decode_ais(b"\n".join(lines[::-1] if seq > 5 else lines), SRC, clock=clock)
     check_result(r, source=SRC)
-    no_decoder_errors(decoder_errors(r), ais_known())
+    no_decoder_errors(decoder_errors(r))
     RUN["hypothesis:ais"] += len(lines)
 
 
@@ -688,18 +643,11 @@ def test_hypothesis_takproto(
         msg.cotEvent.detail.xmlDetail = xml
     payload = msg.SerializeToString()
     mesh = [MESH_HEADER + payload]
-    with known_warnings():
-        r = TakProtoDecoder(SRC, clock=clock).decode(mesh)
-    check_result(r, received=1, inputs=mesh, source=SRC, allow_inf_velocity=inf_speed_bug())
+    r = TakProtoDecoder(SRC, clock=clock).decode(mesh)
+    check_result(r, received=1, inputs=mesh, source=SRC)
     no_decoder_errors(decoder_errors(r))
     stream = stream_frame(payload) * 2 + b"junk"
-    pieces, i = [], 0
-    for c in cuts:
-        pieces.append(stream[i : i + c])
-        i += c
-    pieces.append(stream[i:])
-    with known_warnings():
-        check_tak_stream(stream, pieces, MAX_MESSAGE_BYTES)
+    check_tak_stream(stream, cut(stream, cuts), MAX_MESSAGE_BYTES)
     RUN["hypothesis:takproto"] += 3
 
 
@@ -765,7 +713,7 @@ def test_hypothesis_aircraft_json(now: Any, aircraft: list[Any]) -> None:
     doc = json.dumps({"now": now, "aircraft": aircraft}).encode()
     r = decode_aircraft_json(doc, SRC, clock=clock)
     check_result(r, source=SRC)
-    no_decoder_errors(decoder_errors(r), aircraft_known())
+    no_decoder_errors(decoder_errors(r))
     RUN["hypothesis:aircraft-json"] += 1
 
 
@@ -803,39 +751,51 @@ def test_zz_fuzz_case_count() -> None:
         assert mutational >= 100_000
 
 
-# -- bugs the fuzzers found (reproducers; do not fix the decoder here) ------------------------
+# -- regressions the fuzzers found (inputs in _fuzzing.py) ------------------------------------
+
+
+def check_unknown_velocity(r: DecodeResult) -> None:
+    """One observation, kept where it is, its velocity unknown (NaN) rather than infinite."""
+    check_result(r, received=1, source=SRC)
+    assert (r.decoded, r.quarantined) == (1, [])
+    b = r.batch
+    assert (b.lat.tolist(), b.lon.tolist()) == ([49.0], [-97.2])
+    assert math.isnan(b.vel_east_mps[0]), b.vel_east_mps
+    assert math.isnan(b.vel_north_mps[0]), b.vel_north_mps
 
 
 def test_fixed_cot_infinite_course_is_an_unknown_velocity() -> None:
-    r = CotDecoder(SRC, clock=clock).decode([COT_INF_COURSE])
-    check_result(r, received=1)
+    check_unknown_velocity(CotDecoder(SRC, clock=clock).decode([COT_INF_COURSE]))
 
 
 def test_fixed_takproto_infinite_course_is_an_unknown_velocity() -> None:
-    r = TakProtoDecoder(SRC, clock=clock).decode([tak_inf_course()])
-    check_result(r, received=1)
+    check_unknown_velocity(TakProtoDecoder(SRC, clock=clock).decode([tak_inf_course()]))
+
+
+def test_fixed_cot_infinite_speed_is_an_unknown_velocity() -> None:
+    check_unknown_velocity(CotDecoder(SRC, clock=clock).decode([COT_INF_SPEED]))
 
 
 def test_fixed_ais_quarantined_multipart_keeps_all_its_lines() -> None:
     dec = AisDecoder(SRC, clock=clock)
     r = dec.decode(list(AIS_UNSUPPORTED_TWO_PART))
-    assert [q.raw for q in r.quarantined] == [b"\n".join(AIS_UNSUPPORTED_TWO_PART)]
+    check_result(r, received=1, source=SRC)
+    assert [(q.reason_code, q.raw) for q in r.quarantined] == [
+        ("unsupported_message", b"\n".join(AIS_UNSUPPORTED_TWO_PART))
+    ]
+    assert dec.pending_lines == 0
     s = dec.stats
     assert s["quarantined_lines"] == s["lines"] == 2
-
-
-def test_fixed_aircraft_json_huge_integer_is_not_a_number() -> None:
-    r = decode_aircraft_json(AIRCRAFT_HUGE_INT, SRC, clock=clock)
-    check_result(r, received=1)
-    assert [q.reason_code for q in r.quarantined] == ["not_a_number"]
-
-
-def test_fixed_cot_infinite_speed_is_an_unknown_velocity() -> None:
-    r = CotDecoder(SRC, clock=clock).decode([COT_INF_SPEED])
-    check_result(r, received=1)
+    ais_accounted(dec)
 
 
 def test_fixed_ais_type24_bad_part_number_is_unsupported() -> None:
     r = decode_ais(AIS_TYPE24_PART2, SRC, clock=clock)
-    check_result(r, received=1)
+    check_result(r, received=1, inputs=[AIS_TYPE24_PART2], source=SRC)
     assert [q.reason_code for q in r.quarantined] == ["unsupported_message"]
+
+
+def test_fixed_aircraft_json_huge_integer_is_not_a_number() -> None:
+    r = decode_aircraft_json(AIRCRAFT_HUGE_INT, SRC, clock=clock)
+    check_result(r, received=1, source=SRC)
+    assert [q.reason_code for q in r.quarantined] == ["not_a_number"]
