@@ -454,6 +454,8 @@ def test_cli_listens_on_tcp_and_exits_when_idle(tmp_path: Path) -> None:
             f"tcp://127.0.0.1:{port}?listen",
             "--idle-timeout",
             "2",
+            "--stats-every",
+            "0.001",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -476,3 +478,8 @@ def test_cli_listens_on_tcp_and_exits_when_idle(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in out.splitlines()]
     assert {r["obs_id"] for r in rows} == expected_ids(messages, f"tcp://127.0.0.1:{port}?listen")
     assert "100 observations, 1 quarantined, 0 duplicates" in err
+    stats = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert stats, err
+    assert stats[-1]["source"] == f"tcp://127.0.0.1:{port}?listen"
+    assert stats[-1]["decoded"] <= 100
+    assert stats[-1]["connects"] == 1

@@ -198,6 +198,12 @@ def simulate(
     help="Stop after this many seconds without input (network sources run until Ctrl-C).",
 )
 @click.option(
+    "--stats-every",
+    "stats_every_s",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Print the source's counters as a JSON line on stderr this often (seconds).",
+)
+@click.option(
     "--queue",
     "queue_size",
     type=click.IntRange(min=1),
@@ -213,6 +219,7 @@ def ingest(
     agency: str | None,
     releasability: str | None,
     idle_timeout_s: float | None,
+    stats_every_s: float | None,
     queue_size: int,
 ) -> None:
     """Decode a feed into observations (JSON Lines on stdout, or into a store).
@@ -222,6 +229,7 @@ def ingest(
     """
     import asyncio
     import signal
+    import time
     import tomllib
 
     from ..ingest import (
@@ -240,8 +248,21 @@ def ingest(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        last = [time.monotonic()]
+
+        def stats(counters: Any, _: Any) -> None:
+            if stats_every_s is not None and time.monotonic() - last[0] >= stats_every_s:
+                last[0] = time.monotonic()
+                print(json.dumps({"source": src.label, **counters.as_dict()}), file=sys.stderr)
+
         return await run_ingest(
-            src, decoder, sink, stop=stop, idle_timeout_s=idle_timeout_s, queue_size=queue_size
+            src,
+            decoder,
+            sink,
+            stop=stop,
+            idle_timeout_s=idle_timeout_s,
+            queue_size=queue_size,
+            on_batch=stats,
         )
 
     try:
