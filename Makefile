@@ -13,10 +13,17 @@ ifneq ($(SHARED_DATA),)
 export NORTHLINE_DATA_DIR ?= $(SHARED_DATA)
 endif
 
-# Servers the tests run for real (started by the tests themselves on free loopback ports).
-DEBS := mosquitto nats-server
+# Servers the tests run for real (started by the tests themselves on free loopback ports), and
+# the browser the page's tests drive (Playwright with executablePath, never a downloaded one).
+DEBS := mosquitto nats-server chromium
 
-.PHONY: demo test lint typecheck unit bench fuzz debs clean
+# The web page: web/ (TypeScript, MapLibre GL JS, Vite) built into src/northline/web/static/.
+NPM       ?= npm
+WEB_DEPS  := web/node_modules/.package-lock.json
+WEB_BUILT := src/northline/web/static/index.html
+WEB_SRC   := web/package.json web/index.html web/vite.config.ts web/tsconfig.json $(wildcard web/src/*)
+
+.PHONY: demo test lint typecheck unit bench fuzz debs web clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +31,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) web
 	$(BIN)/northline demo
+
+web: $(WEB_BUILT)
+
+$(WEB_DEPS): web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_BUILT): $(WEB_DEPS) $(WEB_SRC)
+	cd web && $(NPM) run build
+	@touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
@@ -34,7 +51,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) debs
+unit: $(STAMP) debs web
 	$(BIN)/pytest
 
 # Installs the Debian packages above when one is missing (as root, or through sudo).
@@ -55,7 +72,8 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/live.py
 	$(BIN)/python benchmarks/tracking.py
 
 clean:
-	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache web/node_modules src/northline/web/static

@@ -14,9 +14,9 @@ from takproto import TAKProtoVer, xml2proto
 from takproto.functions import msg2proto, xml2message
 from takproto.proto import TakMessage
 
-from northline.ingest import UNKNOWN_CE_SIGMA_M, ReasonCode, decode_cot
+from northline.ingest import UNKNOWN_CE_SIGMA_M, ReasonCode, _takproto, decode_cot
 from northline.ingest._takproto import MESH_HEADER, TakProtoDecoder, TakStreamFramer
-from northline.model import Marking
+from northline.model import Marking, content_id
 
 T0_MS = 1_768_442_400_000  # 2026-01-15T02:00:00Z
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -204,6 +204,95 @@ def test_marking_and_received_time() -> None:
     res = TakProtoDecoder(SOURCE, marking).decode([b"junk"], received_t_s=5.0)
     assert res.quarantined[0].marking == marking
     assert res.quarantined[0].received_t_s == 5.0
+
+
+# -- the detail cache ----------------------------------------------------------------------
+
+DETAILS = [
+    '<link uid="TOWER-7" relation="p-p"/><__northline sensor_kind="tower" agency="CBSA"/>',
+    '<link uid="S" relation="p-p"/>',
+    '<__northline releasability="CAN-USA"/>',
+    '<__northline agency="RCMP" releasability="CAN"/>',
+    '<__northline agency="CBSA" releasability="CAN"/>',
+    '<__northline sensor_kind="x"/>',  # bad_sensor_kind
+    '<__northline agency="?"/>',  # bad_marking
+    "<link",  # xml_syntax
+    '<!DOCTYPE d [<!ENTITY a "b">]>',  # not well-formed inside <detail>
+    '<link uid="L" relation="p-p"/>' + "<x/>" * 600,  # too long to be cached
+    "",
+]
+
+
+def mixed_stream() -> list[bytes]:
+    """Messages whose details repeat, good and bad, with bad framing and bad fields between."""
+    out: list[bytes] = []
+    for i in range(60):
+        detail = DETAILS[i % len(DETAILS)]
+        out.append(mesh(tak_message(uid=f"U{i % 7}", send_ms=T0_MS + i, xml_detail=detail)))
+        if i % 9 == 0:
+            out.append(mesh(tak_message(speed=-1.0, xml_detail=detail)))  # speed first
+            out.append(mesh(tak_message(lat=91.0, xml_detail=DETAILS[5])))  # lat first
+            out.append(b"junk" + bytes([i]))
+    return out
+
+
+def everything(res: object) -> tuple[object, ...]:
+    batch = res.batch  # type: ignore[attr-defined]
+    cols = columns(batch)
+    cols["obs_id"] = list(batch.obs_id)
+    nan_free = {k: ["nan" if v != v else v for v in col] for k, col in cols.items()}
+    return nan_free, res.quarantined, res.counts  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("marking", [Marking("RCMP", "CAN"), Marking("CBSA", "CAN-USA")])
+def test_cached_details_give_what_a_fresh_decoder_gives(marking: Marking) -> None:
+    messages = mixed_stream()
+    _takproto._DETAILS.clear()
+    whole = [TakProtoDecoder(SOURCE, marking, clock=lambda: 1.0).decode(messages)]
+    whole.append(TakProtoDecoder(SOURCE, marking, clock=lambda: 1.0).decode(messages))  # warm
+    fresh = []
+    for message in messages:
+        _takproto._DETAILS.clear()  # nothing remembered from another message
+        fresh.append(TakProtoDecoder(SOURCE, marking, clock=lambda: 1.0).decode([message]))
+    nan_free = [everything(r) for r in fresh]
+    expected = (
+        {k: [v for cols, _, _ in nan_free for v in cols[k]] for k in nan_free[0][0]},
+        [q for _, qs, _ in nan_free for q in qs],
+        {k: sum(c[k] for _, _, c in nan_free) for k in nan_free[0][2]},
+    )
+    assert everything(whole[0]) == everything(whole[1]) == expected
+    reasons = whole[0].reasons
+    assert {"bad_sensor_kind", "bad_marking", "xml_syntax", "bad_framing"} <= reasons.keys()
+    assert whole[0].decoded > 20
+    first = {q.raw: q.reason_code for q in whole[1].quarantined}
+    assert first[mesh(tak_message(lat=91.0, xml_detail=DETAILS[5]))] == "out_of_range"
+    assert first[mesh(tak_message(speed=-1.0, xml_detail=DETAILS[5]))] == "out_of_range"
+    assert not any(len(text) > 2048 for d in _takproto._DETAILS.values() for text in d)
+
+
+def test_obs_id_is_the_content_id() -> None:
+    res = decoder().decode([mesh(tak_message(uid="é\x00'\"\\", lat=-0.0, lon=1e-300))])
+    b = res.batch
+    args = (b.sensor_id[0], b.identity[0], float(b.t_s[0]), float(b.lat[0]), float(b.lon[0]))
+    assert b.obs_id[0] == content_id("obs", SOURCE, *args)
+    res = decoder().decode(mixed_stream())
+    b = res.batch
+    for i in range(len(b)):
+        args = (b.sensor_id[i], b.identity[i], float(b.t_s[i]), float(b.lat[i]), float(b.lon[i]))
+        assert b.obs_id[i] == content_id("obs", SOURCE, *args)
+
+
+def test_detail_cache_is_bounded() -> None:
+    _takproto._DETAILS.clear()
+    n = _takproto._DETAILS_CACHED + 10
+    res = decoder().decode([mesh(tak_message(xml_detail=f'<link uid="S{i}" relation="p-p"/>'))
+                            for i in range(n)])  # fmt: skip
+    assert list(res.batch.sensor_id) == [f"S{i}" for i in range(n)]
+    (cache,) = _takproto._DETAILS.values()
+    assert 0 < len(cache) <= _takproto._DETAILS_CACHED
+    for i in range(_takproto._MARKINGS_CACHED + 2):
+        TakProtoDecoder(SOURCE, Marking(f"AG{i:02d}", "CAN")).decode([])
+    assert len(_takproto._DETAILS) <= _takproto._MARKINGS_CACHED
 
 
 # -- properties ----------------------------------------------------------------------------

@@ -118,8 +118,43 @@ EXPORTS = {
         "tracks_geojson",
         "write_json",
     },
-    "northline.demo": {"DemoResult", "default_scenario_path", "run_demo"},
+    "northline.demo": {
+        "DEMO_USERS",
+        "DemoResult",
+        "LiveDemo",
+        "default_scenario_path",
+        "run_demo",
+        "serve_demo",
+    },
     "northline.cli": {"cli", "main"},
+    "northline.alerts": {
+        "MAY_ACT",
+        "NOTE_REQUIRED",
+        "AlertStore",
+        "Outcome",
+        "allowed_actions",
+        "current_assignee",
+        "next_state",
+        "step",
+    },
+    "northline.api": {
+        "KINDS",
+        "LAYERS",
+        "PERMISSIONS",
+        "PREFIX",
+        "PUBLIC",
+        "TOKEN_TTL_S",
+        "WS",
+        "Hub",
+        "Subscription",
+        "Unauthenticated",
+        "create_app",
+        "hash_password",
+        "openapi_document",
+        "verify_password",
+        "write_openapi",
+    },
+    "northline.web": {"static_dir"},
 }
 
 # Which Northline packages each package may import: dependencies point down the spine.
@@ -131,7 +166,10 @@ ALLOWED = {
     "tracking": {"model"},
     "border": {"model", "geo"},
     "store": {"model"},
+    "alerts": {"model"},
     "pipeline": {"model", "geo", "tracking", "border"},
+    "api": {"model", "geo", "store", "alerts"},
+    "web": set(),
 }
 
 

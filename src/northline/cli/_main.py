@@ -16,6 +16,7 @@ from rich.table import Table
 
 from .. import __version__, settings
 from ..model import InvalidInput, NorthlineError, to_dict
+from ._serve import register as _register_service_commands
 
 __all__ = ["cli", "main"]
 
@@ -34,6 +35,9 @@ def _fail(exc: NorthlineError) -> None:
 @click.version_option(__version__, prog_name="northline")
 def cli() -> None:
     """Northline: border surveillance, tracking, crossing detection and evidence."""
+
+
+_register_service_commands(cli)  # serve, users add|list|disable, audit verify
 
 
 def _fmt(value: Any) -> str:
@@ -72,9 +76,40 @@ def _scenario_options(out_name: str, out_help: str) -> Callable[[F], F]:
 @cli.command()
 @_scenario_options("demo", "Where to write the SQLite store, GeoJSON and JSON results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def demo(scenario_path: Path | None, out_dir: Path, seed: int | None, as_json: bool) -> None:
-    """Simulate a border sector, track it, and show which crossings were caught."""
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Play the scenario live on the wall clock and serve the web page (Ctrl-C stops).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="With --serve: simulated seconds per wall-clock second.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address.")
+@click.option("--port", default=8000, show_default=True, type=int, help="With --serve: port.")
+def demo(
+    scenario_path: Path | None,
+    out_dir: Path,
+    seed: int | None,
+    as_json: bool,
+    serve: bool,
+    speed: float,
+    host: str,
+    port: int,
+) -> None:
+    """Simulate a border sector, track it, and show which crossings were caught.
+
+    With --serve the scenario plays live instead: open the printed address, sign in as one
+    of the demo users, and watch tracks move and alerts arrive in the queue.
+    """
     from ..demo import run_demo
+
+    if serve:
+        _serve_demo(scenario_path, out_dir, seed, speed, host, port)
+        return
 
     columns = (
         TextColumn("{task.description:<10}"),
@@ -122,6 +157,41 @@ def demo(scenario_path: Path | None, out_dir: Path, seed: int | None, as_json: b
         f"results in {out_dir}/: northline.sqlite, tracks.geojson, crossings.geojson, "
         "alerts.json, summary.json (open the GeoJSON in QGIS or geojson.io)"
     )
+
+
+def _serve_demo(
+    scenario_path: Path | None, out_dir: Path, seed: int | None, speed: float, host: str, port: int
+) -> None:
+    import asyncio
+    import signal
+
+    from ..demo import LiveDemo, serve_demo
+
+    def ready(live: LiveDemo) -> None:
+        _err.print(f"[bold]Northline live demo[/] at {live.url} (speed {speed:g}×; Ctrl-C stops)")
+        for user_id, secret in live.passwords.items():
+            _err.print(f"  sign in as [bold]{user_id}[/] with password [bold]{secret}[/]")
+
+    async def run() -> LiveDemo:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await serve_demo(
+            scenario_path, out_dir, seed=seed, host=host, port=port, speed=speed,
+            on_ready=ready, stop=stop,
+        )  # fmt: skip
+
+    try:
+        live = asyncio.run(run())
+    except NorthlineError as exc:
+        _fail(exc)
+    if live.counts is not None:
+        c = live.counts
+        _err.print(
+            f"played {c.scans:,} scans: {c.track_updates:,} track updates, "
+            f"{c.crossings:,} crossings, {c.alerts:,} alerts; results in {out_dir}/"
+        )
 
 
 @cli.command()

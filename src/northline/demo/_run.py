@@ -90,6 +90,74 @@ def _sensor_infos(sim: SimulationResult) -> dict[str, SensorInfo]:
     }
 
 
+@dataclass
+class Prepared:
+    """A scenario simulated, written to disk and ingested: what a run tracks."""
+
+    scenario: Any
+    boundary_source: str
+    sim: SimulationResult
+    observations: ObservationBatch
+    quarantined: list[QuarantinedMessage]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def pipeline(self) -> ReplayPipeline:
+        """A fresh pipeline for the scenario's sector, sensors and settings."""
+        return ReplayPipeline(
+            self.sim.sector,
+            _sensor_infos(self.sim),
+            tracker=TrackerConfig.from_dict(self.scenario.pipeline.get("tracker", {})),
+            border=BorderConfig.from_dict(self.scenario.pipeline.get("border", {})),
+            marking=self.scenario.marking,
+        )
+
+
+def fresh_store_path(out_dir: Path) -> Path:
+    """``out_dir/northline.sqlite``, with any earlier run's database removed."""
+    db = out_dir / "northline.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return db
+
+
+def prepare(
+    scenario_path: Path | None,
+    out_dir: Path,
+    store: SQLiteStore,
+    *,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> Prepared:
+    """Simulate the scenario, write its outputs to ``out_dir``, and ingest the CoT it wrote
+    into ``store`` (observations and quarantine)."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    scenario = load_scenario(scenario_path or default_scenario_path())
+    if seed is not None:
+        scenario = scenario.with_seed(seed)
+    boundary = load_boundary()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sim = simulate(scenario, boundary)
+    write_outputs(sim, out_dir)
+    timings["simulate"] = time.perf_counter() - t0
+    if progress:
+        progress("simulate", 1, 1)
+    t1 = time.perf_counter()
+    batches: list[ObservationBatch] = []
+    quarantined: list[QuarantinedMessage] = []
+    for part in iter_cot_file(out_dir / "detections.cot", source="sim:detections.cot"):
+        batches.append(part.batch)
+        quarantined.extend(part.quarantined)
+        store.add_observations(part.batch)
+    store.add_quarantined(quarantined)
+    timings["ingest"] = time.perf_counter() - t1
+    if progress:
+        progress("ingest", 1, 1)
+    return Prepared(
+        scenario, boundary.source, sim, ObservationBatch.concat(batches), quarantined, timings
+    )
+
+
 def run_demo(
     scenario_path: Path | None = None,
     out_dir: Path = Path("out/demo"),
@@ -98,47 +166,14 @@ def run_demo(
     progress: Progress | None = None,
 ) -> DemoResult:
     """Simulate, ingest, track and score one scenario; write the results to ``out_dir``."""
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    scenario = load_scenario(scenario_path or default_scenario_path())
-    if seed is not None:
-        scenario = scenario.with_seed(seed)
-    boundary = load_boundary()
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    sim = simulate(scenario, boundary)
-    write_outputs(sim, out_dir)
-    timings["simulate"] = time.perf_counter() - t0
-    if progress:
-        progress("simulate", 1, 1)
-
-    t1 = time.perf_counter()
-    db = out_dir / "northline.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    batches: list[ObservationBatch] = []
-    quarantined: list[QuarantinedMessage] = []
-    with SQLiteStore(db) as store:
-        for part in iter_cot_file(out_dir / "detections.cot", source="sim:detections.cot"):
-            batches.append(part.batch)
-            quarantined.extend(part.quarantined)
-            store.add_observations(part.batch)
-        store.add_quarantined(quarantined)
-        observations = ObservationBatch.concat(batches)
-        timings["ingest"] = time.perf_counter() - t1
-        if progress:
-            progress("ingest", 1, 1)
-
+    with SQLiteStore(fresh_store_path(out_dir)) as store:
+        prep = prepare(scenario_path, out_dir, store, seed=seed, progress=progress)
+        timings = prep.timings_s
         t2 = time.perf_counter()
-        pipeline = ReplayPipeline(
-            sim.sector,
-            _sensor_infos(sim),
-            tracker=TrackerConfig.from_dict(scenario.pipeline.get("tracker", {})),
-            border=BorderConfig.from_dict(scenario.pipeline.get("border", {})),
-            marking=scenario.marking,
-        )
-        result = pipeline.run(
-            observations, (lambda k, n: progress("track", k, n)) if progress else None
+        result = prep.pipeline().run(
+            prep.observations, (lambda k, n: progress("track", k, n)) if progress else None
         )
         timings["track"] = time.perf_counter() - t2
 
@@ -151,16 +186,16 @@ def run_demo(
     write_json(out_dir / "alerts.json", alerts_json(result.alerts))
     timings["store_and_export"] = time.perf_counter() - t3
 
-    sc = score(sim.truth, result.crossings, result.alerts)
+    sc = score(prep.sim.truth, result.crossings, result.alerts)
     timings["total"] = time.perf_counter() - t0
     demo = DemoResult(
-        scenario=scenario.name,
-        seed=scenario.seed,
-        boundary_source=boundary.source,
+        scenario=prep.scenario.name,
+        seed=prep.scenario.seed,
+        boundary_source=prep.boundary_source,
         out_dir=out_dir,
-        n_events=len(sim.events),
-        n_observations=len(observations),
-        n_quarantined=len(quarantined),
+        n_events=len(prep.sim.events),
+        n_observations=len(prep.observations),
+        n_quarantined=len(prep.quarantined),
         pipeline=result,
         score=sc,
         timings_s=timings,

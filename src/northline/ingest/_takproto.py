@@ -28,10 +28,11 @@ The decoder never raises on input; an unexpected failure is ``decoder_error``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -46,7 +47,6 @@ from ..model import (
     ObservationBatch,
     QuarantinedMessage,
     SensorKind,
-    content_id,
 )
 from ._common import Reject as _Reject
 from ._common import as_bytes as _as_bytes
@@ -77,10 +77,14 @@ _MAX_SEND_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, as far as I
 _SENSOR_KINDS = frozenset(k.value for k in SensorKind)
 _MOBILE, _OTHER = SensorKind.MOBILE.value, SensorKind.OTHER.value
 _NAN = math.nan
-_MARKINGS_CACHED = 1024
 _MIN_MESSAGE_BYTES = 16
+_DETAILS_CACHED = 4096  # detail.xmlDetail strings remembered a marking (sensors repeat a few)
+_DETAIL_CACHED_CHARS = 2048  # longer strings are parsed every time
+_DETAILS_CACHED_CHARS = 1 << 20  # characters remembered a marking, all strings together
+_MARKINGS_CACHED = 8  # markings with a cache of details
 
 Framing = Literal["mesh", "stream"]
+_parse_tak_message = TakMessage.FromString
 
 
 def _varint(buf: bytes | bytearray, pos: int) -> tuple[int | None, int]:
@@ -138,31 +142,41 @@ class TakStreamFramer:
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes from the stream; return the frames (and garbage chunks) they complete."""
         out: list[bytes] = []
+        add = out.append
         buf = self._buf
         buf += data
-        pos = 0
+        n = len(buf)
+        pos = frames = 0
         limit = self.max_message_bytes
-        while pos < len(buf):
-            if buf[pos] == STREAM_MAGIC:
-                length, end = _varint(buf, pos + 1)
-                if length is None and end == -1:
-                    break  # the length is still coming
-                if length is not None and length < limit:
-                    if len(buf) < end + length:
-                        break  # the body is still coming
-                    out.append(bytes(buf[pos : end + length]))
-                    self.frames += 1
-                    pos = end + length
-                    continue
-            # garbage from pos to the next magic byte (exclusive), at most `limit` bytes
-            nxt = buf.find(STREAM_MAGIC, pos + 1, pos + limit)
-            if nxt < 0:
-                if len(buf) - pos < limit:
-                    break  # its end is still coming
-                nxt = pos + limit
-            out.append(bytes(buf[pos:nxt]))
-            self.garbage_chunks += 1
-            pos = nxt
+        with memoryview(buf) as view:  # released before the buffer is cut
+            while pos < n:
+                if buf[pos] == STREAM_MAGIC:
+                    length: int | None
+                    if pos + 1 < n and buf[pos + 1] < 0x80:  # a length of one byte
+                        length, end = buf[pos + 1], pos + 2
+                    elif pos + 2 < n and buf[pos + 2] < 0x80:  # or two
+                        length, end = (buf[pos + 1] & 0x7F) | buf[pos + 2] << 7, pos + 3
+                    else:
+                        length, end = _varint(buf, pos + 1)
+                        if length is None and end == -1:
+                            break  # the length is still coming
+                    if length is not None and length < limit:
+                        if n < end + length:
+                            break  # the body is still coming
+                        add(bytes(view[pos : end + length]))
+                        frames += 1
+                        pos = end + length
+                        continue
+                # garbage from pos to the next magic byte (exclusive), at most `limit` bytes
+                nxt = buf.find(STREAM_MAGIC, pos + 1, pos + limit)
+                if nxt < 0:
+                    if n - pos < limit:
+                        break  # its end is still coming
+                    nxt = pos + limit
+                add(bytes(view[pos:nxt]))
+                self.garbage_chunks += 1
+                pos = nxt
+        self.frames += frames
         del buf[:pos]
         return out
 
@@ -204,7 +218,6 @@ class TakProtoDecoder:
         self.marking = marking
         self.max_message_bytes = max_message_bytes
         self.clock = clock
-        self._markings: set[tuple[str, str]] = {(marking.agency, marking.releasability)}
 
     def decode(
         self,
@@ -213,25 +226,130 @@ class TakProtoDecoder:
         framing: Framing = "mesh",
         received_t_s: float | None = None,
     ) -> DecodeResult:
-        """Decode messages into one batch; ``received_t_s`` None means now, by ``clock``."""
+        """Decode messages into one batch; ``received_t_s`` None means now, by ``clock``.
+
+        The loop is the hot path, written out inline: the common message (bytes, a
+        well-formed frame under the size limit) is unframed here, every other one by
+        ``_unframe_*``, which rejects it as it should; what a ``detail.xmlDetail`` string
+        gives is looked up in the marking's :class:`_Details`; ``obs_id`` is
+        ``content_id("obs", source, sensor_id, uid, t_s, lat, lon)`` with the source
+        hashed once a call.
+        """
         rows: list[tuple[Any, ...]] = []
         quarantined: list[QuarantinedMessage] = []
         received = 0
         unknown_ce = 0
-        unframe = self._unframe_stream if framing == "stream" else self._unframe_mesh
+        is_stream = framing == "stream"
+        bad_framing = framing not in ("mesh", "stream")
+        unframe = self._unframe_stream if is_stream else self._unframe_mesh
+        limit = self.max_message_bytes
+        add = rows.append
+        base = hashlib.blake2b(digest_size=16)  # content_id("obs", source, ...) so far
+        base.update(repr(self.source).encode() + b"\x1f")
+        obs_hash = base.copy
+        m_agency, m_rel = self.marking.agency, self.marking.releasability
+        details = _details_for(m_agency, m_rel)
+        parse, refused, nan, mobile = _parse_tak_message, _Refused, _NAN, _MOBILE
+        max_send_ms, ce_unknown = _MAX_SEND_TIME_MS, CE_UNKNOWN_AT_LEAST
         for message in messages:
             received += 1
             try:
-                if framing not in ("mesh", "stream"):
+                if bad_framing:
                     raise ValueError(f"framing {framing!r} is neither 'mesh' nor 'stream'")
-                row = self._decode_one(unframe(_as_bytes(message)))
+                raw = message if message.__class__ is bytes else _as_bytes(message)
+                n = len(raw)
+                payload = None
+                if n < limit:
+                    if is_stream:
+                        if n > 2 and raw[0] == STREAM_MAGIC:
+                            b1 = raw[1]
+                            if b1 < 0x80:
+                                if n - 2 == b1:
+                                    payload = raw[2:]
+                            elif n > 3:
+                                b2 = raw[2]
+                                if b2 < 0x80 and n - 3 == (b1 & 0x7F) | b2 << 7:
+                                    payload = raw[3:]
+                    elif raw[:3] == MESH_HEADER:
+                        payload = raw[3:]
+                if payload is None:
+                    payload = unframe(raw)
+                try:
+                    msg = parse(payload)
+                except DecodeError as exc:
+                    _reject(
+                        ReasonCode.BAD_ENCODING, f"not a TakMessage protobuf: {_show(str(exc))}"
+                    )
+                ev = msg.cotEvent  # an empty default when absent
+                uid: str = ev.uid
+                if not uid:
+                    if not msg.HasField("cotEvent"):
+                        _reject(ReasonCode.UNSUPPORTED_MESSAGE, "TakMessage carries no cotEvent")
+                    _reject(ReasonCode.MISSING_ATTRIBUTE, "cotEvent has no uid")
+                typ: str = ev.type
+                if not typ:
+                    _reject(ReasonCode.MISSING_ATTRIBUTE, "cotEvent has no type")
+                if not typ.startswith("a-"):
+                    _reject(
+                        ReasonCode.UNSUPPORTED_TYPE,
+                        f"event type {_show(typ)} is not an atom (a-…); "
+                        "only atoms are observations",
+                    )
+                send_ms: int = ev.sendTime
+                if not send_ms:
+                    _reject(ReasonCode.MISSING_ATTRIBUTE, "cotEvent has no sendTime")
+                if send_ms > max_send_ms:
+                    _reject(
+                        ReasonCode.BAD_TIME, f"cotEvent.sendTime {send_ms} ms is after year 9999"
+                    )
+                t_s = send_ms / 1000.0
+                lat: float = ev.lat
+                lon: float = ev.lon
+                ce: float = ev.ce
+                if not (lat or lon or ev.hae or ce or ev.le):
+                    _reject(
+                        ReasonCode.MISSING_POINT, "cotEvent has no point (lat, lon, hae, ce, le)"
+                    )
+                if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # False for NaN too
+                    _finite(lat, "lat", 90.0)
+                    _finite(lon, "lon", 180.0)
+                unknown = not 0.0 < ce < ce_unknown  # NaN is unknown too
+                sigma = UNKNOWN_CE_SIGMA_M if unknown else ce
+
+                speed = course = nan
+                link_uid: str | None = None
+                kind = mobile
+                agency, rel = m_agency, m_rel
+                detail = ev.detail  # an empty default when absent: no track, no xmlDetail
+                if detail.HasField("track"):
+                    track = detail.track
+                    speed_v: float = track.speed
+                    course_v: float = track.course
+                    if speed_v < 0.0:
+                        _reject(ReasonCode.OUT_OF_RANGE, f"track.speed {speed_v!r} is negative")
+                    speed, course = speed_v, course_v  # non-finite stays unknown: NaN velocity
+                xml_detail: str = detail.xmlDetail
+                if xml_detail:
+                    got = details.get(xml_detail)
+                    if got is None:
+                        got = details.resolve(xml_detail)
+                    if isinstance(got, refused):
+                        _reject(got.code, got.reason)
+                    link_uid, kind, agency, rel = got
+                sensor_id = uid if link_uid is None else link_uid
+                h = obs_hash()
+                h.update(f"{sensor_id!r}\x1f{uid!r}\x1f{t_s!r}\x1f{lat!r}\x1f{lon!r}\x1f".encode())
+                row = (
+                    "obs-" + h.hexdigest(), t_s, sensor_id, kind, lon, lat, sigma, speed, course,
+                    typ, uid, agency, rel, unknown,
+                )  # fmt: skip
             except _Reject as rej:
                 code, reason = rej.code, rej.reason
             except Exception as exc:  # a decoder never raises on input
                 code = ReasonCode.DECODER_ERROR
                 reason = f"unexpected {type(exc).__name__}: {_show(str(exc))}"
             else:
-                rows.append(row)
+                add(row)
                 unknown_ce += row[-1]
                 continue
             if received_t_s is None:
@@ -288,88 +406,6 @@ class TakProtoDecoder:
             )
         return raw[end:]
 
-    # -- one message -------------------------------------------------------------------------
-
-    def _decode_one(self, payload: bytes) -> tuple[Any, ...]:
-        """One row, or :class:`_Reject`. The last field is 1 when ce was unknown."""
-        msg = TakMessage()
-        try:
-            msg.ParseFromString(payload)
-        except DecodeError as exc:
-            _reject(ReasonCode.BAD_ENCODING, f"not a TakMessage protobuf: {_show(str(exc))}")
-        if not msg.HasField("cotEvent"):
-            _reject(ReasonCode.UNSUPPORTED_MESSAGE, "TakMessage carries no cotEvent")
-        ev = msg.cotEvent
-        uid: str = ev.uid
-        if not uid:
-            _reject(ReasonCode.MISSING_ATTRIBUTE, "cotEvent has no uid")
-        typ: str = ev.type
-        if not typ:
-            _reject(ReasonCode.MISSING_ATTRIBUTE, "cotEvent has no type")
-        if not typ.startswith("a-"):
-            _reject(
-                ReasonCode.UNSUPPORTED_TYPE,
-                f"event type {_show(typ)} is not an atom (a-…); only atoms are observations",
-            )
-        send_ms: int = ev.sendTime
-        if not send_ms:
-            _reject(ReasonCode.MISSING_ATTRIBUTE, "cotEvent has no sendTime")
-        if send_ms > _MAX_SEND_TIME_MS:
-            _reject(ReasonCode.BAD_TIME, f"cotEvent.sendTime {send_ms} ms is after year 9999")
-        t_s = send_ms / 1000.0
-        raw_lat: float = ev.lat
-        raw_lon: float = ev.lon
-        ce: float = ev.ce
-        if not (raw_lat or raw_lon or ev.hae or ce or ev.le):
-            _reject(ReasonCode.MISSING_POINT, "cotEvent has no point (lat, lon, hae, ce, le)")
-        lat = _finite(raw_lat, "lat", 90.0)
-        lon = _finite(raw_lon, "lon", 180.0)
-        unknown = not 0.0 < ce < CE_UNKNOWN_AT_LEAST  # NaN is unknown too
-        sigma = UNKNOWN_CE_SIGMA_M if unknown else ce
-
-        speed = course = _NAN
-        link_uid: str | None = None
-        ours: Element | None = None
-        if ev.HasField("detail"):
-            detail = ev.detail
-            if detail.HasField("track"):
-                speed_v: float = detail.track.speed
-                course_v: float = detail.track.course
-                if speed_v < 0.0:
-                    _reject(ReasonCode.OUT_OF_RANGE, f"track.speed {speed_v!r} is negative")
-                speed, course = speed_v, course_v  # non-finite stays unknown: NaN velocity
-            xml_detail: str = detail.xmlDetail
-            if xml_detail:
-                link_uid, ours = _xml_detail(xml_detail)
-
-        kind = _MOBILE if link_uid is None else _OTHER
-        agency, rel = self.marking.agency, self.marking.releasability
-        if ours is not None:
-            kind_text = ours.get("sensor_kind")
-            if kind_text is not None:
-                if kind_text not in _SENSOR_KINDS:
-                    _reject(
-                        ReasonCode.BAD_SENSOR_KIND,
-                        f"__northline/@sensor_kind {_show(kind_text)} is not one of "
-                        f"{', '.join(sorted(_SENSOR_KINDS))}",
-                    )
-                kind = kind_text
-            agency = ours.get("agency", agency)
-            rel = ours.get("releasability", rel)
-            if (agency, rel) not in self._markings:
-                try:
-                    Marking(agency, rel)
-                except InvalidInput as exc:
-                    _reject(ReasonCode.BAD_MARKING, f"__northline: {exc.message}")
-                if len(self._markings) < _MARKINGS_CACHED:
-                    self._markings.add((agency, rel))
-        sensor_id = uid if link_uid is None else link_uid
-        obs_id = content_id("obs", self.source, sensor_id, uid, t_s, lat, lon)
-        return (
-            obs_id, t_s, sensor_id, kind, lon, lat, sigma, speed, course,
-            typ, uid, agency, rel, int(unknown),
-        )  # fmt: skip
-
     def _quarantine(
         self, message: Any, code: ReasonCode, reason: str, received_t_s: float
     ) -> QuarantinedMessage:
@@ -377,6 +413,83 @@ class TakProtoDecoder:
 
     def _batch(self, rows: list[tuple[Any, ...]]) -> ObservationBatch:
         return atom_batch(rows, self.source)
+
+
+class _Refused(NamedTuple):
+    """Why a ``detail.xmlDetail`` is quarantined (kept in the cache like any other result)."""
+
+    code: ReasonCode
+    reason: str
+
+
+def _detail(text: str, agency: str, rel: str) -> tuple[str | None, str, str, str] | _Refused:
+    """(link uid, sensor kind, agency, releasability) of a ``detail.xmlDetail``, given the
+    decoder's marking; or why it is refused. Depends only on its arguments."""
+    try:
+        link_uid, ours = _xml_detail(text)
+    except _Reject as rej:
+        return _Refused(rej.code, rej.reason)
+    kind = _MOBILE if link_uid is None else _OTHER
+    if ours is not None:
+        kind_text = ours.get("sensor_kind")
+        if kind_text is not None:
+            if kind_text not in _SENSOR_KINDS:
+                return _Refused(
+                    ReasonCode.BAD_SENSOR_KIND,
+                    f"__northline/@sensor_kind {_show(kind_text)} is not one of "
+                    f"{', '.join(sorted(_SENSOR_KINDS))}",
+                )
+            kind = kind_text
+        default = (agency, rel)  # the decoder's marking: valid
+        agency = ours.get("agency", agency)
+        rel = ours.get("releasability", rel)
+        if (agency, rel) != default:
+            try:
+                Marking(agency, rel)
+            except InvalidInput as exc:
+                return _Refused(ReasonCode.BAD_MARKING, f"__northline: {exc.message}")
+    return link_uid, kind, agency, rel
+
+
+class _Details(dict[str, tuple[str | None, str, str, str] | _Refused]):
+    """What ``detail.xmlDetail`` strings give under one marking, by the exact string.
+
+    Sensors repeat a few detail strings, so each is parsed once; a refusal depends only on
+    the string and the marking, and is kept too. At most ``_DETAILS_CACHED`` strings of up
+    to ``_DETAIL_CACHED_CHARS`` characters each and ``_DETAILS_CACHED_CHARS`` in all are
+    kept: the cache starts over when full.
+    """
+
+    def __init__(self, agency: str, releasability: str) -> None:
+        super().__init__()
+        self.agency = agency
+        self.releasability = releasability
+        self.chars = 0
+
+    def resolve(self, text: str) -> tuple[str | None, str, str, str] | _Refused:
+        """What ``text`` gives (see :func:`_detail`), remembered if it is short enough."""
+        got = _detail(text, self.agency, self.releasability)
+        n = len(text)
+        if n <= _DETAIL_CACHED_CHARS:
+            if len(self) >= _DETAILS_CACHED or self.chars + n > _DETAILS_CACHED_CHARS:
+                self.clear()
+                self.chars = 0
+            self[text] = got
+            self.chars += n
+        return got
+
+
+_DETAILS: dict[tuple[str, str], _Details] = {}
+
+
+def _details_for(agency: str, releasability: str) -> _Details:
+    """The detail cache of a marking, shared by the decoders of that marking."""
+    details = _DETAILS.get((agency, releasability))
+    if details is None:
+        if len(_DETAILS) >= _MARKINGS_CACHED:
+            _DETAILS.clear()
+        details = _DETAILS[agency, releasability] = _Details(agency, releasability)
+    return details
 
 
 def _xml_detail(text: str) -> tuple[str | None, Element | None]:

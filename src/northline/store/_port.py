@@ -11,7 +11,19 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from ..model import Alert, Crossing, ObservationBatch, QuarantinedMessage, TrackBatch
+from ..model import (
+    Alert,
+    AlertEvent,
+    AlertState,
+    AuditEntry,
+    AuditReport,
+    Crossing,
+    ObservationBatch,
+    QuarantinedMessage,
+    Sensor,
+    TrackBatch,
+    User,
+)
 
 __all__ = ["COUNT_KEYS", "Store"]
 
@@ -62,7 +74,122 @@ class Store(Protocol):
 
     def crossings(self) -> list[Crossing]: ...
 
-    def alerts(self) -> list[Alert]: ...
+    def alerts(
+        self,
+        *,
+        state: AlertState | None = None,
+        t_from: float | None = None,
+        t_to: float | None = None,
+    ) -> list[Alert]:
+        """Alerts with their current state (the result of their events); ``state`` filters on
+        the current state. Who handles an alert is not on :class:`Alert`: it is in the alert's
+        events (:func:`northline.alerts.current_assignee`)."""
+        ...
+
+    def alert(self, alert_id: str) -> Alert:
+        """One alert with its current state; NotFound when there is none."""
+        ...
+
+    def latest_track_updates(self, *, t_at: float | None = None) -> TrackBatch:
+        """Each track's last update at or before ``t_at`` (the latest of all when None)."""
+        ...
+
+    # -- sensors -------------------------------------------------------------------------------
+
+    def add_sensors(self, sensors: Iterable[Sensor]) -> int:
+        """Insert or replace sensors by ``sensor_id`` (a sensor moves or is re-ranged); returns
+        how many were new or changed (the same sensors again return 0)."""
+        ...
+
+    def sensors(self) -> list[Sensor]:
+        """Sensors by ``sensor_id``."""
+        ...
+
+    # -- people and oversight --------------------------------------------------------------------
+
+    def add_alert_event(self, event: AlertEvent) -> Alert:
+        """Append a person's step on an alert and return the alert in its new state
+        (``event.state``). NotFound for an unknown alert; Conflict for a reused event id.
+        Whether the step is allowed is decided before, by :mod:`northline.alerts`."""
+        ...
+
+    def alert_events(self, alert_id: str | None = None) -> list[AlertEvent]:
+        """Steps in the order they were taken (of one alert, or of all)."""
+        ...
+
+    def add_user(self, user: User, password_hash: str | None = None) -> None:
+        """Create a user (Conflict when the id is taken); machines have no password."""
+        ...
+
+    def user(self, user_id: str) -> User:
+        """NotFound when there is no such user."""
+        ...
+
+    def users(self) -> list[User]:
+        """Users in the order they were created."""
+        ...
+
+    def set_user_disabled(self, user_id: str, disabled: bool) -> User:
+        """The user after the change; NotFound when there is no such user."""
+        ...
+
+    def password_hash(self, user_id: str) -> str | None:
+        """The stored hash (argon2), None for a user without a password or unknown."""
+        ...
+
+    def add_token(
+        self,
+        token_hash: str,
+        user_id: str,
+        *,
+        kind: str,
+        expires_t_s: float | None,
+        label: str = "",
+    ) -> None:
+        """Keep a token by its hash (never the token): ``kind`` "session" or "api".
+
+        ``token_hash`` is 32–128 lower-case hex digits (e.g. SHA-256 hex), else InvalidInput;
+        NotFound for an unknown user; Conflict for a hash already kept. A token works while
+        ``now_t_s < expires_t_s``; None never expires."""
+        ...
+
+    def token_user(self, token_hash: str, now_t_s: float) -> User | None:
+        """The user of a token; None when unknown, expired, revoked or the user disabled."""
+        ...
+
+    def revoke_token(self, token_hash: str) -> bool:
+        """True when a working token was revoked now; False when unknown or already revoked."""
+        ...
+
+    def append_audit(
+        self,
+        *,
+        t_s: float,
+        actor: str,
+        action: str,
+        record_kind: str,
+        record_id: str,
+        detail: str = "",
+    ) -> AuditEntry:
+        """Append one line to the hash-chained audit log; lines are never changed.
+
+        ``seq`` counts from 1; ``hash`` is SHA-256 hex of the UTF-8 canonical JSON (sorted keys,
+        no spaces, not ASCII-escaped) of every other field, ``t_s`` as a float and ``prev_hash``
+        (the hash of the line before; 64 zeros for the first) included."""
+        ...
+
+    def audit_entries(self, *, after_seq: int = 0, limit: int | None = None) -> list[AuditEntry]:
+        """Lines with ``seq > after_seq`` in order, at most ``limit`` (None: all)."""
+        ...
+
+    def verify_audit(self) -> AuditReport:
+        """Recompute the chain: any edited, removed, inserted or reordered line is found.
+
+        ``first_bad_seq`` is the first line that fails (for removed lines, the first missing
+        seq); ``entries`` counts the lines stored. A chain rewritten whole from the first bad
+        line on, by someone who can write the file, is not found: anchor the last hash outside
+        the database for that."""
+        ...
 
     def quarantined(self) -> list[QuarantinedMessage]: ...
 

@@ -155,10 +155,89 @@ CREATE INDEX quarantine_received_t_s ON quarantine (received_t_s);
 CREATE INDEX quarantine_reason_code ON quarantine (reason_code);
 """
 
+# Version 2: sensors, and the records of oversight. ``alert_events`` and ``audit_log`` are
+# append-only: triggers abort any UPDATE or DELETE. ``audit_log.seq`` is AUTOINCREMENT so that
+# sqlite_sequence remembers the highest line ever written (lines cut off the end show as a gap).
+_V2 = """
+CREATE TABLE sensors (
+    sensor_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    lon REAL NOT NULL,
+    lat REAL NOT NULL,
+    range_m REAL NOT NULL,
+    name TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL
+);
+
+CREATE TABLE alert_events (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    alert_id TEXT NOT NULL REFERENCES alerts (alert_id),
+    t_s REAL NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    state TEXT NOT NULL,
+    assignee TEXT,
+    outcome TEXT,
+    note TEXT NOT NULL
+);
+CREATE INDEX alert_events_alert_id ON alert_events (alert_id, seq);
+
+CREATE TRIGGER alert_events_no_update BEFORE UPDATE ON alert_events
+BEGIN SELECT RAISE(ABORT, 'alert_events is append-only'); END;
+CREATE TRIGGER alert_events_no_delete BEFORE DELETE ON alert_events
+BEGIN SELECT RAISE(ABORT, 'alert_events is append-only'); END;
+
+CREATE TABLE users (
+    user_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    country TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_t_s REAL NOT NULL,
+    password_hash TEXT
+);
+
+CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (user_id),
+    kind TEXT NOT NULL CHECK (kind IN ('session', 'api')),
+    expires_t_s REAL,
+    label TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tokens_user_id ON tokens (user_id);
+
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    t_s REAL NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    record_kind TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_record ON audit_log (record_kind, record_id);
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "observations, track updates, crossings, alerts and quarantine, with markings",
         _V1,
+    ),
+    Migration(
+        2,
+        "sensors, alert events, users, tokens and the hash-chained audit log (append-only)",
+        _V2,
     ),
 )

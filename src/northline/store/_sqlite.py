@@ -8,11 +8,11 @@ writes).
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -27,14 +27,20 @@ from ..model import (
     Crossing,
     Direction,
     InvalidInput,
-    Marking,
     NotFound,
     ObservationBatch,
     QuarantinedMessage,
+    Sensor,
+    SensorKind,
     Severity,
     TrackBatch,
 )
 from ._schema import MIGRATIONS, Migration, check_migrations
+from ._sqlite_access import AccessMixin
+from ._sqlite_util import marking as _marking
+from ._sqlite_util import nan_if_null as _f
+from ._sqlite_util import none_if_nan as _none_if_nan
+from ._sqlite_util import write_transaction
 
 __all__ = ["MEMORY", "SQLiteStore"]
 
@@ -56,6 +62,13 @@ _ALERT = (
     "alert_id", "kind", "t_s", "track_id", "lon", "lat", "severity", "summary", "sector",
     "ref_id", "distance_m", "eta_s", "state", "agency", "releasability",
 )  # fmt: skip
+_SENSOR = ("sensor_id", "kind", "lon", "lat", "range_m", "name", "agency", "releasability")
+# An alert's current state is the state after its last event, else the state it was raised in.
+_ALERTS_NOW = (
+    "(SELECT a.rowid AS rid, {columns}, coalesce((SELECT e.state FROM alert_events e "
+    "WHERE e.alert_id = a.alert_id ORDER BY e.seq DESC LIMIT 1), a.state) AS now_state "
+    "FROM alerts a)"
+).format(columns=", ".join(f"a.{c}" for c in _ALERT if c != "state"))
 _QUARANTINE = (
     "quarantine_id", "received_t_s", "source", "decoder", "reason_code", "reason", "raw",
     "agency", "releasability",
@@ -71,20 +84,6 @@ def _insert_sql(table: str, columns: Sequence[str], key: str) -> str:
 
 def _select_sql(table: str, columns: Sequence[str], where: str, order: str) -> str:
     return f"SELECT {', '.join(columns)} FROM {table}{where} ORDER BY {order}, rowid"
-
-
-@lru_cache(maxsize=256)
-def _marking(agency: str, releasability: str) -> Marking:
-    return Marking(agency, releasability)
-
-
-def _f(value: float | None) -> float:
-    """A float column read back: NULL was NaN."""
-    return float("nan") if value is None else value
-
-
-def _none_if_nan(value: float | None) -> float | None:
-    return None if value is None or value != value else value
 
 
 def _where(
@@ -104,7 +103,7 @@ def _where(
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-class SQLiteStore:
+class SQLiteStore(AccessMixin):
     """:class:`~northline.store.Store` on SQLite: WAL, ``synchronous=NORMAL``, foreign keys on.
 
     Opening migrates the database to the newest schema this code knows (``migrations`` is for
@@ -122,6 +121,7 @@ class SQLiteStore:
         try:
             self._configure(is_memory)
             self._migrate()
+            self._read_audit_head()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             raise InvalidInput(
@@ -194,15 +194,8 @@ class SQLiteStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self._conn) as conn:
             yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def _insert(self, table: str, columns: Sequence[str], key: str, rows: Iterable[Any]) -> int:
         sql = _insert_sql(table, columns, key)
@@ -303,26 +296,80 @@ class SQLiteStore:
             for r in rows
         ]
 
-    def alerts(self) -> list[Alert]:
-        rows = self._conn.execute(_select_sql("alerts", _ALERT, "", "t_s")).fetchall()
-        return [
-            Alert(
-                alert_id=r[0],
-                kind=AlertKind(r[1]),
-                t_s=r[2],
-                track_id=r[3],
-                lon=_f(r[4]),
-                lat=_f(r[5]),
-                severity=Severity(r[6]),
-                summary=r[7],
-                sector=r[8],
-                ref_id=r[9],
-                distance_m=_none_if_nan(r[10]),
-                eta_s=_none_if_nan(r[11]),
-                state=AlertState(r[12]),
-                marking=_marking(r[13], r[14]),
+    def alerts(
+        self,
+        *,
+        state: AlertState | None = None,
+        t_from: float | None = None,
+        t_to: float | None = None,
+    ) -> list[Alert]:
+        where, params = _where(
+            t_from, t_to, None if state is None else {"now_state": AlertState(state).value}
+        )
+        columns = tuple("now_state" if c == "state" else c for c in _ALERT)
+        sql = f"SELECT {', '.join(columns)} FROM {_ALERTS_NOW}{where} ORDER BY t_s, rid"
+        return [_alert(r) for r in self._conn.execute(sql, params)]
+
+    def alert(self, alert_id: str) -> Alert:
+        sql = _select_sql("alerts", _ALERT, " WHERE alert_id = ?", "t_s")
+        r = self._conn.execute(sql, (alert_id,)).fetchone()
+        if r is None:
+            raise NotFound(f"no alert {alert_id!r}", alert_id=alert_id)
+        now = self._conn.execute(
+            "SELECT state FROM alert_events WHERE alert_id = ? ORDER BY seq DESC LIMIT 1",
+            (alert_id,),
+        ).fetchone()
+        a = _alert(r)
+        return a if now is None else dataclasses.replace(a, state=AlertState(now[0]))
+
+    def latest_track_updates(self, *, t_at: float | None = None) -> TrackBatch:
+        columns = TrackBatch.columns()
+        inner, params = ("", []) if t_at is None else (" WHERE t_s <= ?", [float(t_at)])
+        where = (
+            " WHERE (track_id, t_s) IN "
+            f"(SELECT track_id, max(t_s) FROM track_updates{inner} GROUP BY track_id)"
+        )
+        rows = self._conn.execute(
+            _select_sql("track_updates", columns, where, "t_s"), params
+        ).fetchall()
+        return _batch(TrackBatch, columns, rows)
+
+    def add_sensors(self, sensors: Iterable[Sensor]) -> int:
+        rows = (
+            (
+                s.sensor_id, SensorKind(s.kind).value, s.lon, s.lat, s.range_m, s.name,
+                s.marking.agency, s.marking.releasability,
             )
-            for r in rows
+            for s in sensors
+        )  # fmt: skip
+        changed = " OR ".join(f"{c} IS NOT excluded.{c}" for c in _SENSOR[1:])
+        sql = (
+            _insert_sql("sensors", _SENSOR, "sensor_id").removesuffix("DO NOTHING")
+            + "DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in _SENSOR[1:])
+            + f" WHERE {changed}"
+        )
+        try:
+            with self._transaction() as conn:
+                before = conn.total_changes
+                conn.executemany(sql, rows)
+                return conn.total_changes - before
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInput(f"cannot store sensors: {exc}", table="sensors") from exc
+
+    def sensors(self) -> list[Sensor]:
+        sql = f"SELECT {', '.join(_SENSOR)} FROM sensors ORDER BY sensor_id"
+        return [
+            Sensor(
+                sensor_id=r[0],
+                kind=SensorKind(r[1]),
+                lon=r[2],
+                lat=r[3],
+                range_m=r[4],
+                name=r[5],
+                marking=_marking(r[6], r[7]),
+            )
+            for r in self._conn.execute(sql)
         ]
 
     def quarantined(self) -> list[QuarantinedMessage]:
@@ -346,6 +393,25 @@ class SQLiteStore:
             key: int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for key, table in _TABLES.items()
         }
+
+
+def _alert(r: tuple[Any, ...]) -> Alert:
+    return Alert(
+        alert_id=r[0],
+        kind=AlertKind(r[1]),
+        t_s=r[2],
+        track_id=r[3],
+        lon=_f(r[4]),
+        lat=_f(r[5]),
+        severity=Severity(r[6]),
+        summary=r[7],
+        sector=r[8],
+        ref_id=r[9],
+        distance_m=_none_if_nan(r[10]),
+        eta_s=_none_if_nan(r[11]),
+        state=AlertState(r[12]),
+        marking=_marking(r[13], r[14]),
+    )
 
 
 _B = TypeVar("_B", ObservationBatch, TrackBatch)

@@ -1,0 +1,45 @@
+"""What every endpoint works with: the store, the clock, the live hub and the audit log.
+
+The store is called from the event loop's thread only (every endpoint is ``async``): one
+SQLite connection, never shared between threads, and quick reads of an embedded database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import HTTPConnection
+
+from ..store import Store
+from ._hub import Hub
+
+__all__ = ["Context", "context"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Context:
+    store: Store
+    clock: Callable[[], float]
+    token_ttl_s: float
+    data_dir: Path | None
+    hub: Hub
+
+    def audit(
+        self, actor: str, action: str, record_kind: str, record_id: str, detail: str = ""
+    ) -> None:
+        """One line in the hash-chained audit log, now."""
+        self.store.append_audit(
+            t_s=self.clock(),
+            actor=actor,
+            action=action,
+            record_kind=record_kind,
+            record_id=record_id,
+            detail=detail,
+        )
+
+
+def context(conn: HTTPConnection) -> Context:
+    ctx: Context = conn.app.state.ctx
+    return ctx
