@@ -20,8 +20,9 @@ SCRIPT = ROOT / "benchmarks" / "ingest.py"
 
 EXPECTED_ROWS = {
     ("AIS (decode_ais)", "pyais"),
-    ("CoT XML (decode_cot)", "ElementTree.fromstring"),
-    ("CoT XML (decode_cot)", "defusedxml fromstring"),
+    ("CoT XML (CotDecoder, framed events)", "ElementTree.fromstring"),
+    ("CoT XML (CotDecoder, framed events)", "defusedxml fromstring"),
+    ("CoT XML (decode_cot: framing + decoding)", "ElementTree.fromstring"),
     ("TAK proto mesh", "takproto.parse_proto"),
     ("TAK proto stream", "takproto.parse_proto"),
     ("SBS-1 (SbsDecoder)", "split + float"),

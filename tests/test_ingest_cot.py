@@ -23,7 +23,8 @@ from northline.ingest import (
     decode_cot_stream,
     iter_cot_file,
 )
-from northline.ingest._cotfast import column_times, fast_columns, float_reprs, time_reprs
+from northline.ingest._cotcolumns import column_times, float_reprs, obs_ids_of, time_reprs
+from northline.ingest._cotfast import fast_columns
 from northline.model import (
     InvalidInput,
     LonLat,
@@ -527,3 +528,53 @@ def test_time_reprs_of_whole_milliseconds() -> None:
     micros[:3] = [0, 999_000, 1_000_000]
     t_s = micros.astype(np.float64) / 1e6
     assert time_reprs(micros, t_s) == [repr(t) for t in t_s.tolist()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"-?[1-9][0-9]{0,3}\.[0-9]{1,11}", fullmatch=True), max_size=40))
+def test_float_reprs_of_plain_coordinates_are_the_texts_trimmed(texts: list[str]) -> None:
+    values = np.array([float(t) for t in texts])
+    assert float_reprs(texts, values) == [repr(float(t)) for t in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=6), st.text(max_size=6)) | st.just(("tower-01", "tower-01.7")),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_obs_ids_are_content_ids(pairs: list[tuple[str, str]]) -> None:
+    sensors, uids = [s for s, _ in pairs], [u for _, u in pairs]
+    t_s = [T0 + i / 8 for i in range(len(pairs))]
+    lats, lons = [45.5 + i for i in range(len(pairs))], [-75.25 - i for i in range(len(pairs))]
+    ids = obs_ids_of(
+        "src'", sensors, uids, [repr(t) for t in t_s], [repr(v) for v in lats],
+        [repr(v) for v in lons],
+    )  # fmt: skip
+    assert ids == [
+        content_id("obs", "src'", s, u, t, la, lo)
+        for s, u, t, la, lo in zip(sensors, uids, t_s, lats, lons, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'hae="0.0"', b'hae="<"'),
+        (b'hae="0.0"', b'hae="\x01"'),
+        (b'hae="0.0"', b'hae="\xef\xbf\xbf"'),
+        (b'hae="0.0"', b'hae="\xc3\xa9"'),  # not ASCII, but fine
+        (b'ce="15.0"', b'ce="wide"'),
+        (b'lat="', b'lat="9'),
+    ],
+)
+def test_fast_path_matches_one_by_one_in_runs_of_one_skeleton(old: bytes, new: bytes) -> None:
+    """Sub-batches all of one known skeleton are read in one pass: a value to refuse in
+    one of them sends it (or its row) the slow way."""
+    chunks = [_good(2 * i + 1) for i in range(1200)]
+    for at in (3, 600, 1100):
+        chunks[at] = chunks[at].replace(old, new)
+    result = _same_result(chunks)
+    assert result.decoded >= 1197

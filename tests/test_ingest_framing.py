@@ -159,3 +159,54 @@ def test_chunks_do_not_depend_on_how_the_stream_is_split(
 @given(st.lists(st.sampled_from([A, B, DECL + A, DECL + b"\n" + B]), max_size=20))
 def test_good_events_come_out_one_each(events: list[bytes]) -> None:
     assert frame(b"\n".join(events)) == events
+
+
+class _TokenByToken(CotFramer):
+    _runs = False
+
+
+def _framed(framer: CotFramer, data: bytes, cuts: list[int]) -> tuple[list[bytes], tuple[int, ...]]:
+    out: list[bytes] = []
+    last = 0
+    for cut in sorted(c for c in cuts if c <= len(data)):
+        out += framer.feed(data[last:cut])
+        last = cut
+    out += framer.feed(data[last:]) + framer.close()
+    return out, (framer.messages, framer.oversize, framer.discarded_bytes, framer.buffered_bytes)
+
+
+_PLAIN = [
+    A,
+    B,
+    b"<event/></event>",
+    b"<event\tx='1'>\n</event>",
+    b"<event>" + b"x" * 60 + b"</event>",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(_PLAIN)
+        | st.sampled_from([b"\n", b" \r\n", b"\t"])
+        | st.sampled_from(_FRAGMENTS),
+        max_size=30,
+    ),
+    cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=6),
+    limit=st.sampled_from([16, 64, 100, 1 << 20]),
+)
+def test_plain_runs_cut_at_once_as_token_by_token(
+    parts: list[bytes], cuts: list[int], limit: int
+) -> None:
+    data = b"".join(parts)
+    fast = _framed(CotFramer(max_message_bytes=limit), data, cuts)
+    assert fast == _framed(_TokenByToken(max_message_bytes=limit), data, cuts)
+
+
+def test_a_long_plain_run_is_cut_in_runs() -> None:
+    events = [A, B] * 20_000  # more than one run of _RUN_BYTES
+    data = b"\n".join(events) + b"\n<event uid="
+    framer = CotFramer()
+    assert framer.feed(data) == events
+    assert framer.close() == [b"<event uid="]
+    assert framer.messages == len(events) + 1

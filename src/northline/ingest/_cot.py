@@ -54,7 +54,9 @@ from ._common import as_bytes as _as_bytes
 from ._common import atom_batch, quarantined
 from ._common import reject as _reject
 from ._common import show as _show
-from ._cotfast import CE_UNKNOWN_AT_LEAST, UNKNOWN_CE_SIGMA_M, FastColumns, Plan, fast_columns
+from ._cotcolumns import CE_UNKNOWN_AT_LEAST, UNKNOWN_CE_SIGMA_M
+from ._cotfast import FastColumns, fast_columns
+from ._cotplan import Plan
 from ._framing import MAX_MESSAGE_BYTES
 from ._result import DecodeResult, ReasonCode
 
