@@ -204,3 +204,33 @@ def test_redecode_recovers_a_message_once_its_input_is_understood() -> None:
     first = decode_cot(good, "feed")
     assert again.batch.obs_id.tolist() == first.batch.obs_id.tolist()
     assert again.quarantined == []
+
+
+def test_ingest_csv_through_a_declared_mapping(tmp_path: Path) -> None:
+    mapping = tmp_path / "gateway.toml"
+    mapping.write_text(
+        'time = "when"\nlon = "x"\nlat = "y"\nidentity = "object"\nsensor_kind = "camera"\n'
+        'fixed_sensor_id = "cam-7"\n'
+    )
+    feed = tmp_path / "gateway.csv"
+    feed.write_text(
+        "when,x,y,object\n"
+        "2026-12-01T10:00:00Z,-97.2,49.0,obj-1\n"
+        "2026-12-01T10:00:01Z,-97.2001,49.0001,obj-1\n"
+        "not a time,-97.2,49.0,obj-2\n"
+    )
+    args = ["ingest", "--format", "csv", "--mapping", str(mapping), "--from", str(feed)]
+    res = CliRunner().invoke(cli, [*args, "--agency", "CBSA", "--releasability", "CAN-USA"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert [(r["identity"], r["sensor_id"], r["sensor_kind"]) for r in rows] == [
+        ("obj-1", "cam-7", "camera"),
+        ("obj-1", "cam-7", "camera"),
+    ]
+    assert {(r["marking"]["agency"], r["marking"]["releasability"]) for r in rows} == {
+        ("CBSA", "CAN-USA")
+    }
+    assert "2 observations, 1 quarantined" in res.stderr
+    missing = CliRunner().invoke(cli, ["ingest", "--format", "csv", "--from", str(feed)])
+    assert missing.exit_code == 2
+    assert "--mapping" in missing.stderr
