@@ -22,7 +22,7 @@ SEEN_S = 5.0
 
 @pytest.fixture
 def demo(tmp_path: Path, built_static: Path, shared_data: Path) -> Iterator[LiveDemo]:
-    with live_demo(tmp_path / "live", speed=60, data_dir=shared_data) as d:
+    with live_demo(tmp_path / "live", speed=30, data_dir=shared_data) as d:
         yield d
 
 

@@ -55,3 +55,14 @@ def test_page_loads_without_outside_requests(
     assert rec.errors == []
     assert rec.page.locator("#app").is_hidden()
     assert rec.page.locator("#map").get_attribute("data-ready") == "false"
+
+
+def test_the_page_offers_exactly_the_outcomes_the_service_takes() -> None:
+    import re
+
+    from northline.alerts import Outcome
+
+    source = (Path(__file__).resolve().parents[1] / "web" / "src" / "alerts.ts").read_text()
+    block = re.search(r"const OUTCOMES = \[(.*?)\];", source, re.S)
+    assert block is not None, "web/src/alerts.ts has no OUTCOMES list"
+    assert re.findall(r'"(\w+)"', block.group(1)) == [o.value for o in Outcome]

@@ -6,7 +6,16 @@ import maplibregl from "maplibre-gl";
 import { ApiError, post, releasability, type Alert, type User } from "./api";
 import type { Picture } from "./picture";
 
-const OUTCOMES = ["intercepted", "no_threat", "false_alarm", "referred", "other"];
+// The outcomes of northline.alerts.Outcome (a test keeps the two lists equal).
+const OUTCOMES = [
+  "intercepted",
+  "apprehended",
+  "turned_back",
+  "no_threat",
+  "false_alarm",
+  "not_found",
+  "other",
+];
 const ACTING_ROLES = new Set(["operator", "supervisor"]);
 
 function el<K extends keyof HTMLElementTagNameMap>(

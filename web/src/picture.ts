@@ -36,6 +36,9 @@ export class Picture {
   }
 
   addTrack(u: TrackUpdate, redraw = true): void {
+    // The picture is confirmed and coasting tracks (as GET /tracks answers): a tentative
+    // track is most often clutter, and shows up once it is confirmed.
+    if (u.state === "tentative" && !this.tracks.has(u.track_id)) return;
     if (u.state === "deleted") {
       this.tracks.delete(u.track_id);
       this.trails.delete(u.track_id);
