@@ -188,6 +188,13 @@ def test_basemap_absent_or_unknown(tmp_path: Path) -> None:
         r = svc.get(f"{A}/basemap/moon", Role.OPERATOR)
         assert r.status_code == 404
         assert r.json()["error"]["code"] == "not_found"
+        # The boundary falls back to the built-in 49th parallel, as the pipeline does.
+        r = svc.get(f"{A}/basemap/boundary", Role.OPERATOR)
+        assert r.status_code == 200
+        (feature,) = r.json()["features"]
+        assert feature["properties"]["source"] == "builtin:49th-parallel"
+        lats = {lat for line in feature["geometry"]["coordinates"] for _, lat in line}
+        assert lats == {49.0}
 
 
 def test_the_web_page_needs_no_token(tmp_path: Path) -> None:
