@@ -155,6 +155,30 @@ EXPORTS = {
         "write_openapi",
     },
     "northline.web": {"static_dir"},
+    "northline.response": {
+        "Asset",
+        "AssetKind",
+        "AssetStatus",
+        "DAY_S",
+        "DISPATCHABLE",
+        "DecisionAction",
+        "DispatchCosts",
+        "DispatchDecision",
+        "DispatchPolicy",
+        "Intercept",
+        "KIND_DEFAULTS",
+        "KindDefaults",
+        "MAY_DECIDE",
+        "Recommendation",
+        "assign",
+        "decide",
+        "dispatch_costs",
+        "intercept",
+        "load_assets",
+        "nearest_available",
+        "recommend",
+        "taskings",
+    },
 }
 
 # Which Northline packages each package may import: dependencies point down the spine.
@@ -170,6 +194,7 @@ ALLOWED = {
     "pipeline": {"model", "geo", "tracking", "border"},
     "api": {"model", "geo", "store", "alerts"},
     "web": set(),
+    "response": {"model", "geo"},
 }
 
 

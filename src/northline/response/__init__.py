@@ -1,0 +1,48 @@
+"""Responders and their dispatch: assets, time to intercept, recommendations, decisions.
+
+:func:`load_assets` reads a scenario's ``[[assets]]``; :func:`intercept` is the vectorised time
+to meet a track's predicted path; :func:`dispatch_costs` is the responders × alerts cost matrix
+behind :func:`recommend` (the best few per alert) and :func:`assign` (one per alert, min-cost);
+:func:`nearest_available` is the baseline they are measured against. Northline never tasks on
+its own: a tasking exists only from a person's :func:`decide` (see :func:`taskings`).
+"""
+
+from ._assets import (
+    DAY_S,
+    DISPATCHABLE,
+    KIND_DEFAULTS,
+    Asset,
+    AssetKind,
+    AssetStatus,
+    KindDefaults,
+    load_assets,
+)
+from ._costs import DispatchCosts, DispatchPolicy, dispatch_costs
+from ._decisions import MAY_DECIDE, DecisionAction, DispatchDecision, decide, taskings
+from ._dispatch import Recommendation, assign, nearest_available, recommend
+from ._intercept import Intercept, intercept
+
+__all__ = [
+    "DAY_S",
+    "DISPATCHABLE",
+    "KIND_DEFAULTS",
+    "MAY_DECIDE",
+    "Asset",
+    "AssetKind",
+    "AssetStatus",
+    "DecisionAction",
+    "DispatchCosts",
+    "DispatchDecision",
+    "DispatchPolicy",
+    "Intercept",
+    "KindDefaults",
+    "Recommendation",
+    "assign",
+    "decide",
+    "dispatch_costs",
+    "intercept",
+    "load_assets",
+    "nearest_available",
+    "recommend",
+    "taskings",
+]
