@@ -81,6 +81,17 @@ def test_pipeline_tables_are_kept_raw() -> None:
     }
 
 
+def test_assets_are_kept_raw_for_the_response_stage() -> None:
+    doc = minimal()
+    doc["assets"] = [{"asset_id": "DRN-1", "kind": "drone"}, {"asset_id": "K9-1", "kind": "k9"}]
+    sc = parse_scenario(doc)
+    assert sc.assets == ({"asset_id": "DRN-1", "kind": "drone"}, {"asset_id": "K9-1", "kind": "k9"})
+    assert parse_scenario(minimal()).assets == ()
+    doc["assets"] = ["DRN-1"]
+    with pytest.raises(ScenarioError, match="assets"):
+        parse_scenario(doc)
+
+
 def test_sites_fixed_or_on_the_line() -> None:
     doc = minimal()
     tower = {"range_m": 5000, "pd": 0.9, "sigma_m": 10, "scan_period_s": 2}

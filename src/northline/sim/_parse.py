@@ -62,6 +62,9 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         value = top.take(key, dict, {})
         if value:
             pipeline[key] = dict(value)
+    assets = top.take("assets", list, [])
+    if not all(isinstance(a, dict) for a in assets):
+        raise ScenarioError("assets: must be an array of tables ([[assets]])", field="assets")
     scenario_name = top.take("name", str, name)
     if not scenario_name.strip():
         raise ScenarioError("name: must not be empty", field="name")
@@ -99,6 +102,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         ugs=ugs,
         movers=movers,
         pipeline=pipeline,
+        assets=tuple(dict(a) for a in assets),
     )
 
 

@@ -4,7 +4,8 @@ A scenario says where (a sector around a stretch of border, its ports of entry),
 time and a duration), what watches (towers and unattended ground sensors) and what moves (port
 traffic, crossers between the ports, loiterers that come close and turn back). ``[tracker]`` and
 ``[border]`` tables are not the simulator's business: they are kept raw on
-:attr:`Scenario.pipeline` for the stages that run on the simulated feed.
+:attr:`Scenario.pipeline` for the stages that run on the simulated feed; so are the responders
+of ``[[assets]]`` (:attr:`Scenario.assets`, read by :func:`northline.response.load_assets`).
 """
 
 from __future__ import annotations
@@ -179,6 +180,7 @@ class Scenario:
     ugs: tuple[UgsSpec, ...] = ()
     movers: MoversSpec = MoversSpec()
     pipeline: dict[str, dict[str, Any]] = field(default_factory=dict)
+    assets: tuple[dict[str, Any], ...] = ()  # [[assets]] kept raw for northline.response
 
     @property
     def end_s(self) -> float:
