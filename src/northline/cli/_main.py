@@ -157,6 +157,7 @@ def demo(
         f"results in {out_dir}/: northline.sqlite, tracks.geojson, crossings.geojson, "
         "alerts.json, summary.json (open the GeoJSON in QGIS or geojson.io)"
     )
+    click.echo("to watch it live in the browser: .venv/bin/northline demo --serve")
 
 
 def _serve_demo(
