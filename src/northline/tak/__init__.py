@@ -1,0 +1,55 @@
+"""TAK interoperability: Northline's picture out to TAK clients as Cursor-on-Target, and
+friendly positions (blue-force tracking) from them back in as responder positions.
+
+Writers (:func:`track_event`, :func:`crossing_event`, :func:`alert_event`,
+:func:`boundary_shape`, :func:`tasking_event`) make one CoT ``<event>`` each, as UTF-8 bytes.
+:class:`UdpCotPublisher` (the SA multicast group or unicast) and :class:`TcpCotPublisher`
+(TCP or TLS, reconnecting) send them, with the service hub's ``publish(kind, record)``.
+:class:`FriendlyTracker` keeps the latest friendly (``a-f-…``) positions decoded by
+:mod:`northline.ingest` and maps TAK callsigns to responder asset ids.
+"""
+
+from ._events import (
+    ALERT_TYPE,
+    BOUNDARY_TYPE,
+    CROSSING_TYPE,
+    STALE_S,
+    TASKING_TYPE,
+    TRACK_TYPE,
+    UNKNOWN,
+    alert_event,
+    alert_uid,
+    boundary_shape,
+    crossing_event,
+    tasking_event,
+    track_event,
+    track_uid,
+)
+from ._friendly import FRIENDLY_PREFIX, CallsignTap, Friendly, FriendlyTracker
+from ._publish import KINDS, PublisherCounters, TcpCotPublisher, UdpCotPublisher, cot_events
+
+__all__ = [
+    "ALERT_TYPE",
+    "BOUNDARY_TYPE",
+    "CROSSING_TYPE",
+    "FRIENDLY_PREFIX",
+    "KINDS",
+    "STALE_S",
+    "TASKING_TYPE",
+    "TRACK_TYPE",
+    "UNKNOWN",
+    "CallsignTap",
+    "Friendly",
+    "FriendlyTracker",
+    "PublisherCounters",
+    "TcpCotPublisher",
+    "UdpCotPublisher",
+    "alert_event",
+    "alert_uid",
+    "boundary_shape",
+    "cot_events",
+    "crossing_event",
+    "tasking_event",
+    "track_event",
+    "track_uid",
+]
