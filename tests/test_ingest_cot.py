@@ -19,12 +19,14 @@ from northline.ingest import (
     CotDecoder,
     DecodeResult,
     ReasonCode,
+    _cotfast,
     decode_cot,
     decode_cot_stream,
     iter_cot_file,
 )
 from northline.ingest._cotcolumns import column_times, float_reprs, obs_ids_of, time_reprs
 from northline.ingest._cotfast import fast_columns
+from northline.ingest._cotplan import Plan
 from northline.model import (
     InvalidInput,
     LonLat,
@@ -528,6 +530,13 @@ def test_time_reprs_of_whole_milliseconds() -> None:
     micros[:3] = [0, 999_000, 1_000_000]
     t_s = micros.astype(np.float64) / 1e6
     assert time_reprs(micros, t_s) == [repr(t) for t in t_s.tolist()]
+    # all of 10 digits of seconds, as today's times are: written by NumPy
+    micros = rng.integers(10**12, 10**13, 5000) * 1000
+    micros[:6] = [10**15, 10**15 + 5000, 10**15 + 120_000, 10**15 + 100_000, 10**16 - 1000, 0]
+    micros[5] = 1_764_590_400_010_000
+    t_s = micros.astype(np.float64) / 1e6
+    assert time_reprs(micros, t_s) == [repr(t) for t in t_s.tolist()]
+    assert time_reprs(micros[:1], t_s[:1]) == ["1000000000.0"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -578,3 +587,49 @@ def test_fast_path_matches_one_by_one_in_runs_of_one_skeleton(old: bytes, new: b
         chunks[at] = chunks[at].replace(old, new)
     result = _same_result(chunks)
     assert result.decoded >= 1197
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'type="a-u-G"', b'type="a-f-G"'),
+        (b'type="a-u-G"', b'type="b-t-f"'),
+        (b'relation="p-p"', b'relation="p-q"'),
+        (b'agency="RCMP"', b'agency="CBSA"'),
+        (b'releasability="CAN"', b'releasability="x y"'),
+        (b'sensor_kind="tower"', b'sensor_kind="ugs"'),
+        (b'sensor_kind="tower"', b'sensor_kind="laser"'),
+        (b'ce="15.0"', b'ce="9999999.0"'),
+        (b'ce="15.0"', b'ce="\xc3\xa9"'),
+        (b'uid="TWR-1"', b'uid=""'),
+        (b'uid="TWR-1"', b'uid="TWR-2"'),
+    ],
+)
+def test_fast_path_matches_one_by_one_when_a_constant_value_changes(
+    old: bytes, new: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan reads the values one sub-batch had for all its rows as literals: a row with
+    another value in a later sub-batch (or a whole sub-batch of them) reads as before."""
+    monkeypatch.setattr(_cotfast, "_LOOSE_AFTER", 1)  # learn again two sub-batches on
+    chunks = [_good(2 * i + 1) for i in range(3200)]
+    for at in (1100, *range(2560, 3072)):
+        chunks[at] = chunks[at].replace(old, new)
+    plans: dict[str, Plan] = {}
+    hot: list[Plan] = []
+    taken = fast_columns(
+        chunks[:1024], 1 << 20, "s", "RCMP", "CAN", {("RCMP", "CAN")}, plans, hot, set()
+    )
+    assert len(taken.index) == 1024
+    assert hot[0].fixed is not None
+    assert set(hot[0].consts.values()) >= {"a-u-G", "p-p", "RCMP", "CAN", "TWR-1", "tower"}
+    taken = fast_columns(chunks, 1 << 20, "s", "RCMP", "CAN", {("RCMP", "CAN")}, plans, hot, set())
+    assert sorted(taken.index + taken.slow) == list(range(len(chunks)))
+    result = _same_result(chunks)
+    assert result.decoded >= 2600
+
+
+def test_fast_path_matches_one_by_one_on_copies_of_one_event() -> None:
+    """Every value is the same in every row: one stays captured."""
+    chunks = [_good(1)] * 1600 + [_good(3)] * 600
+    result = _same_result(chunks)
+    assert result.decoded == 2200

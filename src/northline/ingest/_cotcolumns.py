@@ -64,7 +64,7 @@ def _floats(texts: Sequence[str | None]) -> tuple[F8, B1, B1]:
     """``float`` of each text (NaN for None), where it failed, and where a text was given."""
     n = len(texts)
     try:  # float(None) raises TypeError
-        values = np.array(list(map(float, texts)), dtype=np.float64)  # type: ignore[arg-type]
+        values = np.fromiter(map(float, texts), np.float64, n)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         pass
     else:
@@ -108,7 +108,7 @@ def _times_z(texts: Sequence[str]) -> tuple[F8, B1, I8]:
     out = np.full(n, _NAN)
     todo = np.ones(n, dtype=bool)
     micros = np.full(n, -1, dtype=np.int64)
-    lengths = np.array(list(map(len, texts)), dtype=np.int64)
+    lengths = np.fromiter(map(len, texts), np.int64, n)
     width = int(lengths.max()) if n else 0
     if not 20 <= width <= 27:
         return out, todo, micros
@@ -168,6 +168,8 @@ def time_reprs(micros: I8, t_s: F8) -> list[str]:
     milliseconds, at least 1 s and exact (below 2**53 µs), so it is the only decimal of so
     few digits that reads as ``t_s``, and ``repr`` writes it without trailing zeros."""
     ok = (micros >= 1_000_000) & (micros % 1000 == 0)
+    if len(micros) and ok.all() and ((micros >= 10**15) & (micros < 10**16)).all():
+        return _time_reprs_10(micros)
     seconds, millis = (micros // 1_000_000).tolist(), (micros // 1000 % 1000).tolist()
     out = [f"{sec}.{_MILLIS[ms]}" for sec, ms in zip(seconds, millis, strict=True)]
     for i in np.flatnonzero(~ok).tolist():
@@ -176,14 +178,28 @@ def time_reprs(micros: I8, t_s: F8) -> list[str]:
 
 
 _MILLIS = [f"{ms:03d}".rstrip("0") or "0" for ms in range(1000)]
+_TEN_DIGITS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+_THREE_DIGITS = np.array([100, 10, 1], dtype=np.int64)
+
+
+def _time_reprs_10(micros: I8) -> list[str]:
+    """:func:`time_reprs` of whole milliseconds of 10 digits of seconds, written by NumPy:
+    those digits, ".", those of the milliseconds less their trailing zeros (NULs, which a
+    NumPy string drops at its end), or "0"."""
+    sec, ms = micros // 1_000_000, micros // 1000 % 1000
+    c = np.empty((len(micros), 14), dtype=np.uint32)
+    c[:, :10] = sec[:, None] // _TEN_DIGITS % 10 + 48
+    c[:, 10] = ord(".")
+    c[:, 11:] = ms[:, None] // _THREE_DIGITS % 10 + 48
+    c[:, 13] *= ms % 10 != 0
+    c[:, 12] *= ms % 100 != 0
+    return c.view("<U14").ravel().tolist()
 
 
 # Texts whose float's repr is the text less its trailing zeros, as float_reprs says, in the
 # common case of coordinates: at most 4 digits before the point (the first not 0, so
 # 1 <= |value| < 1e4) and 1 to 11 after it; one after the other, each followed by a NUL.
 _PLAIN_FLOATS = re.compile(r"(?:-?[1-9][0-9]{0,3}\.[0-9]{1,11}\x00)*+")
-# The trailing zeros of such a text but the one of "D.0" (with the NUL after them).
-_TRAILING_ZEROS = re.compile(r"0(?:(?<=[1-9]0)|(?<=\.00))0*+\x00")
 
 
 def float_reprs(texts: list[str], values: F8) -> list[str]:
@@ -196,9 +212,11 @@ def float_reprs(texts: list[str], values: F8) -> list[str]:
     if joined.count("\x00") == len(texts) and _PLAIN_FLOATS.fullmatch(joined) is not None:
         if "0\x00" not in joined:
             return texts
-        return _TRAILING_ZEROS.sub("\x00", joined).split("\x00")[:-1]
+        while "0\x00" in joined:  # a zero at a time, from each text: at most 11 passes
+            joined = joined.replace("0\x00", "\x00")
+        return joined.replace(".\x00", ".0\x00").split("\x00")[:-1]
     n = len(texts)
-    lengths = np.array(list(map(len, texts)), dtype=np.int64)
+    lengths = np.fromiter(map(len, texts), np.int64, n)
     width = int(lengths.max()) if n else 0
     if not 3 <= width <= 24:
         return list(map(repr, values.tolist()))

@@ -39,7 +39,7 @@ Skeletons and their plans are in :mod:`._cotplan`, the column-wise conversions i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain, compress, repeat
 from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
@@ -57,6 +57,7 @@ _SUB_BATCH = 512  # chunks read at a time: small enough to stay in the CPU cache
 _COLUMN_BATCH = 1024  # rows converted at a time: large enough to amortise NumPy calls
 _HOT_PLANS = 4
 _LOOSE_AFTER = 8  # sub-batches a plan's loose pattern waits after it did not take them all
+_LEARN_FROM = 64  # rows of one sub-batch from which a plan learns its constant values
 _MARKS = bytes(range(0x20)) + b"<"  # as _cotplan counts them
 _FIRST = itemgetter(0)
 
@@ -151,7 +152,7 @@ def _pick(
             rows = plan.regex.findall(doc)
             if len(rows) != len(todo):  # cannot happen: one match per text
                 break
-            hit = np.array(list(map(len, map(_FIRST, rows))), dtype=bool)
+            hit = np.fromiter(map(len, map(_FIRST, rows)), bool, len(rows))
             if not hit.any():
                 continue
             at = np.asarray(todo)
@@ -178,7 +179,12 @@ def _whole(plan: Plan, n: int, doc: str, joined: bytes, columns: dict[str, list[
     """Whether all ``n`` texts of ``doc`` are of ``plan`` with acceptable values; if so,
     add their values to ``columns``. One pass of the plan's ``loose`` pattern, when the
     texts (``joined``) have no U+FFFE or U+FFFF, which it does not refuse. As there is one
-    match a text, each starting at its NUL (which no value has), no match spans texts."""
+    match a text, each starting at its NUL (which no value has), no match spans texts.
+
+    Slots with one value in a whole sub-batch (a type, a relation, a marking) are learnt
+    from it, and read as literals by the plan's ``fixed`` pattern (capturing less) while
+    every text of a sub-batch has them; a text that has another fails it, and ``loose``
+    reads the sub-batch again."""
     if (
         plan.loose is None
         or plan.loose_after
@@ -186,15 +192,47 @@ def _whole(plan: Plan, n: int, doc: str, joined: bytes, columns: dict[str, list[
     ):
         plan.loose_after = max(0, plan.loose_after - 1)
         return False
+    if plan.fixed is not None:
+        rows = plan.fixed.findall(doc)
+        if len(rows) == n and sum(map(len, map(_FIRST, rows))) == n:
+            slots = [k for k in plan.slots if k not in plan.consts]
+            by_slot = _by_slot(rows, slots)
+            for k, value in plan.consts.items():
+                by_slot[k] = [value] * n
+            _add(plan, by_slot, columns)
+            return True
+        plan.fixed, plan.consts, plan.fixed_after = None, {}, _LOOSE_AFTER
     rows = plan.loose.findall(doc)
     if len(rows) != n or sum(map(len, map(_FIRST, rows))) != n:
         plan.loose_after = _LOOSE_AFTER
         return False
-    flat = list(chain.from_iterable(rows))
-    width = len(plan.slots) + 1
-    values = [flat[k::width] for k in range(1, width)]
-    _add(plan, dict(zip(plan.slots, values, strict=True)), columns)
+    by_slot = _by_slot(rows, plan.slots)
+    _add(plan, by_slot, columns)
+    if plan.fixed_after:
+        plan.fixed_after -= 1
+    elif n >= _LEARN_FROM:
+        _learn(plan, by_slot)
     return True
+
+
+def _by_slot(rows: list[tuple[str, ...]], slots: list[int]) -> dict[int, list[str]]:
+    """The values of ``findall`` rows (a "\\x00" then those of ``slots``) by slot."""
+    flat = list(chain.from_iterable(rows))
+    width = len(slots) + 1
+    return {k: flat[j::width] for j, k in enumerate(slots, 1)}
+
+
+def _learn(plan: Plan, by_slot: dict[int, list[str]]) -> None:
+    """Give ``plan`` a ``fixed`` pattern with the values of the slots that had only one in
+    ``by_slot`` (rows its ``loose`` pattern read) as literals, when some had; one slot
+    stays captured, so that ``findall`` still gives a tuple a text."""
+    consts = {k: v[0] for k, v in by_slot.items() if v.count(v[0]) == len(v)}
+    consts.pop(plan.slots[0] if len(consts) == len(plan.slots) else -1, None)
+    if consts:
+        plan.consts = consts
+        plan.fixed = plan_regex(plan, ASCII_VALUE, consts)
+    else:
+        plan.fixed_after = _LOOSE_AFTER
 
 
 def _split(
@@ -261,7 +299,7 @@ def _split(
         del hot[_HOT_PLANS:]
 
 
-def _add(plan: Plan, by_slot: dict[int, Sequence[str]], columns: dict[str, list[Any]]) -> None:
+def _add(plan: Plan, by_slot: Mapping[int, Sequence[str]], columns: dict[str, list[Any]]) -> None:
     """Add the values of rows of one plan to ``columns``."""
     m = len(next(iter(by_slot.values())))
     for name, k in zip(FIELDS, plan.where, strict=True):

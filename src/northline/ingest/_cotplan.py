@@ -52,6 +52,9 @@ class Plan:
     regex: re.Pattern[str] | None = None  # see plan_regex
     loose: re.Pattern[str] | None = None  # plan_regex with ASCII_VALUE
     loose_after: int = 0  # sub-batches to go before trying ``loose`` again
+    consts: dict[int, str] = field(default_factory=dict)  # slot: its value, in ``fixed``
+    fixed: re.Pattern[str] | None = None  # ``loose`` with the ``consts`` values literal
+    fixed_after: int = 0  # sub-batches to go before learning ``consts`` again
     slots: list[int] = field(init=False)
     """The indexes of the values a row needs, in order."""
 
@@ -116,19 +119,29 @@ def _plan(root: Element, n_parts: int, marks: int, key: str) -> Plan:
 _VALUE = '[^"<\x00-\x1f\ufffe\uffff]*+'
 
 
-def plan_regex(plan: Plan, value: str = _VALUE) -> re.Pattern[str]:
+def plan_regex(
+    plan: Plan, value: str = _VALUE, consts: dict[int, str] | None = None
+) -> re.Pattern[str]:
     """A pattern for ``findall`` over ``"\\x00" + "\\x00".join(texts)``: for each text, a
     tuple of "\\x00" and the values in ``plan.slots`` when the text is of the plan's
     skeleton with acceptable values, else of empty strings. Such a text splits at its
     quotes into exactly the skeleton's pieces, so it has the plan's skeleton.
 
     With ``value`` :data:`ASCII_VALUE` U+FFFE and U+FFFF are not refused: the caller
-    must (see ``_cotfast._whole``)."""
+    must (see ``_cotfast._whole``).
+
+    With ``consts`` (slot: value) those slots are not captured but must have that value,
+    which must be one ``value`` matches; the tuple then has only the other slots."""
+    consts = consts or {}
     wanted = set(plan.slots)
     pieces = plan.key.split('""')
     body = [re.escape(pieces[0])]
     for j, piece in enumerate(pieces[1:]):
-        body.append(f'"({value})"' if 2 * j + 1 in wanted else f'"{value}"')
+        k = 2 * j + 1
+        if k in consts:
+            body.append(f'"{re.escape(consts[k])}"')
+        else:
+            body.append(f'"({value})"' if k in wanted else f'"{value}"')
         body.append(re.escape(piece))
     return re.compile("(\x00)" + "".join(body) + "(?=\x00|\\Z)|\x00[^\x00]*+")
 
