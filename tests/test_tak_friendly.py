@@ -3,9 +3,7 @@ responders they are mapped to; and the package's public names and dependencies."
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import importlib
 import socket
 from pathlib import Path
 
@@ -144,55 +142,3 @@ def test_rows_without_position_or_identity_are_skipped() -> None:
     assert tracker.update(batch) == 1
     assert tracker.update(ObservationBatch.empty()) == 0
     assert tracker.positions() == {"B": (-97.0, 49.0, T0)}
-
-
-# -- the package -------------------------------------------------------------------------------
-
-EXPORTS = {
-    "ALERT_TYPE",
-    "BOUNDARY_TYPE",
-    "CROSSING_TYPE",
-    "FRIENDLY_PREFIX",
-    "KINDS",
-    "STALE_S",
-    "TASKING_TYPE",
-    "TRACK_TYPE",
-    "UNKNOWN",
-    "CallsignTap",
-    "Friendly",
-    "FriendlyTracker",
-    "PublisherCounters",
-    "TcpCotPublisher",
-    "UdpCotPublisher",
-    "alert_event",
-    "alert_uid",
-    "boundary_shape",
-    "cot_events",
-    "crossing_event",
-    "tasking_event",
-    "track_event",
-    "track_uid",
-}
-
-
-def test_exported_names_are_pinned() -> None:
-    mod = importlib.import_module("northline.tak")
-    assert set(mod.__all__) == EXPORTS
-    assert len(mod.__all__) == len(EXPORTS)
-    for name in mod.__all__:
-        assert hasattr(mod, name), name
-
-
-def test_tak_depends_only_on_model_and_ingest() -> None:
-    found: set[str] = set()
-    for path in (SRC / "tak").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level >= 2 and node.module:
-                found.add(node.module.split(".")[0])
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("northline."):
-                found.add((node.module or "").split(".")[1])
-            elif isinstance(node, ast.Import):
-                found.update(
-                    a.name.split(".")[1] for a in node.names if a.name.startswith("northline.")
-                )
-    assert found <= {"model", "ingest"}
