@@ -26,7 +26,9 @@ class LiveDemo:
 
 
 @contextmanager
-def live_demo(out: Path, *, speed: float, data_dir: Path | None = None) -> Iterator[LiveDemo]:
+def live_demo(
+    out: Path, *, speed: float, data_dir: Path | None = None, args: tuple[str, ...] = ()
+) -> Iterator[LiveDemo]:
     """Start the live demo, wait until it serves and printed its users; SIGTERM it after."""
     port = free_port()
     env = dict(os.environ)
@@ -34,7 +36,7 @@ def live_demo(out: Path, *, speed: float, data_dir: Path | None = None) -> Itera
         env["NORTHLINE_DATA_DIR"] = str(data_dir)  # the basemap
     cmd = [sys.executable, "-m", "northline", "demo", "--serve", "--speed", str(speed)]
     proc = subprocess.Popen(
-        [*cmd, "--port", str(port), "--out", str(out)],
+        [*cmd, "--port", str(port), "--out", str(out), *args],
         stderr=subprocess.PIPE,
         text=True,
         env=env,

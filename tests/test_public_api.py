@@ -176,6 +176,7 @@ EXPORTS = {
         "boundary_shape",
         "cot_events",
         "crossing_event",
+        "open_publisher",
         "tasking_event",
         "track_event",
         "track_uid",

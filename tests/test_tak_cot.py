@@ -656,3 +656,23 @@ def test_decimal_helper_agrees_with_decimal() -> None:
         assert not _DECIMAL.fullmatch(text)
     with pytest.raises(InvalidOperation):
         Decimal("1.2.3")
+
+
+def test_publisher_urls() -> None:
+    from northline.model import InvalidInput
+    from northline.tak import TcpCotPublisher, UdpCotPublisher, open_publisher
+
+    sa = open_publisher("udp://")
+    assert isinstance(sa, UdpCotPublisher)
+    assert (sa.host, sa.port) == ("239.2.3.1", 6969)
+    sa.close()
+    one = open_publisher("udp://127.0.0.1:4242?ttl=3")
+    assert isinstance(one, UdpCotPublisher)
+    assert (one.host, one.port) == ("127.0.0.1", 4242)
+    one.close()
+    server = open_publisher("tcp://tak.example:8087")
+    assert isinstance(server, TcpCotPublisher)
+    assert server.label == "tcp://tak.example:8087"
+    for bad in ("tcp://nohost", "mqtt://x:1/t", "udp://h:1?ttl=x", "udp://h:notaport"):
+        with pytest.raises(InvalidInput):
+            open_publisher(bad)

@@ -90,6 +90,14 @@ def _scenario_options(out_name: str, out_help: str) -> Callable[[F], F]:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="With --serve: address.")
 @click.option("--port", default=8000, show_default=True, type=int, help="With --serve: port.")
+@click.option(
+    "--tak",
+    "tak",
+    multiple=True,
+    metavar="URL",
+    help="With --serve: also send the picture to TAK clients as CoT (udp:// is the SA "
+    "multicast group, udp://HOST:PORT, tcp://HOST:PORT); repeatable.",
+)
 def demo(
     scenario_path: Path | None,
     out_dir: Path,
@@ -99,6 +107,7 @@ def demo(
     speed: float,
     host: str,
     port: int,
+    tak: tuple[str, ...],
 ) -> None:
     """Simulate a border sector, track it, and show which crossings were caught.
 
@@ -108,7 +117,7 @@ def demo(
     from ..demo import run_demo
 
     if serve:
-        _serve_demo(scenario_path, out_dir, seed, speed, host, port)
+        _serve_demo(scenario_path, out_dir, seed, speed, host, port, tak)
         return
 
     columns = (
@@ -161,7 +170,13 @@ def demo(
 
 
 def _serve_demo(
-    scenario_path: Path | None, out_dir: Path, seed: int | None, speed: float, host: str, port: int
+    scenario_path: Path | None,
+    out_dir: Path,
+    seed: int | None,
+    speed: float,
+    host: str,
+    port: int,
+    tak: tuple[str, ...],
 ) -> None:
     import asyncio
     import signal
@@ -180,7 +195,7 @@ def _serve_demo(
             loop.add_signal_handler(sig, stop.set)
         return await serve_demo(
             scenario_path, out_dir, seed=seed, host=host, port=port, speed=speed,
-            on_ready=ready, stop=stop,
+            on_ready=ready, stop=stop, tak=tak,
         )  # fmt: skip
 
     try:

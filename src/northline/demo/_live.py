@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,12 +52,18 @@ async def serve_demo(
     progress: Progress | None = None,
     on_ready: Callable[[LiveDemo], None] | None = None,
     stop: asyncio.Event | None = None,
+    tak: Sequence[str] = (),
 ) -> LiveDemo:
     """Simulate and ingest, then play the scenario live and serve it until ``stop`` is set
-    (or the task is cancelled). ``on_ready`` is called once the service listens."""
+    (or the task is cancelled). ``on_ready`` is called once the service listens. Each URL
+    of ``tak`` (``udp://`` for the SA multicast group, ``tcp://HOST:PORT``) also gets the
+    picture as Cursor-on-Target, the boundary drawn as a shape first."""
     import uvicorn
 
     from ..api import create_app, hash_password
+    from ..geo import load_boundary
+    from ..tak import TcpCotPublisher as TcpCot
+    from ..tak import boundary_shape, open_publisher
     from ..web import static_dir
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,6 +95,21 @@ async def serve_demo(
             passwords[user_id] = secret
         app = create_app(store, static_dir=static_dir())
         hub = app.state.hub
+        publishers = [open_publisher(url) for url in tak]
+        senders = [asyncio.create_task(p.run()) for p in publishers if isinstance(p, TcpCot)]
+        if publishers:
+            shape = boundary_shape(
+                load_boundary().lines, prep.observations.t_s.min(), marking=prep.scenario.marking
+            )
+            for p in publishers:
+                for event in shape:
+                    p.send(event)
+
+        def publish(kind: str, record: Any) -> None:
+            hub.publish(kind, record)
+            for p in publishers:
+                p.publish(kind, record)
+
         config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())
@@ -103,7 +124,7 @@ async def serve_demo(
             run_live(
                 prep.pipeline(),
                 prep.observations,
-                hub.publish,
+                publish,
                 speed=speed,
                 store=store,
                 stop=stop,
@@ -126,6 +147,8 @@ async def serve_demo(
             stopped.cancel()
         server.should_exit = True
         await serving
+        for task in senders:
+            task.cancel()
         return demo
     finally:
         store.close()

@@ -26,7 +26,14 @@ from ._events import (
     track_uid,
 )
 from ._friendly import FRIENDLY_PREFIX, CallsignTap, Friendly, FriendlyTracker
-from ._publish import KINDS, PublisherCounters, TcpCotPublisher, UdpCotPublisher, cot_events
+from ._publish import (
+    KINDS,
+    PublisherCounters,
+    TcpCotPublisher,
+    UdpCotPublisher,
+    cot_events,
+    open_publisher,
+)
 
 __all__ = [
     "ALERT_TYPE",
@@ -49,6 +56,7 @@ __all__ = [
     "boundary_shape",
     "cot_events",
     "crossing_event",
+    "open_publisher",
     "tasking_event",
     "track_event",
     "track_uid",

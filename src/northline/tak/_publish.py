@@ -24,7 +24,14 @@ from ..ingest import TAK_MULTICAST, Backoff
 from ..model import Alert, Crossing, InvalidInput, Marking, TrackBatch, TrackUpdate, TransportError
 from ._events import alert_event, crossing_event, track_event
 
-__all__ = ["KINDS", "PublisherCounters", "TcpCotPublisher", "UdpCotPublisher", "cot_events"]
+__all__ = [
+    "KINDS",
+    "PublisherCounters",
+    "TcpCotPublisher",
+    "UdpCotPublisher",
+    "cot_events",
+    "open_publisher",
+]
 
 KINDS: Final = ("track", "crossing", "alert")
 QUEUE_EVENTS: Final = 10_000
@@ -256,3 +263,34 @@ class TcpCotPublisher:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.label!r})"
+
+
+def open_publisher(url: str) -> UdpCotPublisher | TcpCotPublisher:
+    """The publisher a URL names: ``udp://`` alone is the SA multicast group 239.2.3.1:6969,
+    ``udp://HOST:PORT`` a group or one client (``?iface=ADDR`` picks the interface,
+    ``?ttl=N`` the hops), ``tcp://HOST:PORT`` a TAK server's or client's streaming port."""
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidInput(f"{url!r} is not a URL: {exc}", field="url") from None
+    query = parse_qs(parts.query)
+    if parts.scheme == "udp":
+        host = parts.hostname or TAK_MULTICAST[0]
+        try:
+            ttl = int(query.get("ttl", ["1"])[-1])
+        except ValueError:
+            raise InvalidInput(f"{url}: ttl is not an integer", field="ttl") from None
+        return UdpCotPublisher(
+            host,
+            port or TAK_MULTICAST[1],
+            ttl=ttl,
+            iface=query.get("iface", [None])[-1],
+        )
+    if parts.scheme == "tcp":
+        if parts.hostname is None or port is None:
+            raise InvalidInput(f"{url}: give tcp://HOST:PORT", field="url")
+        return TcpCotPublisher(parts.hostname, port)
+    raise InvalidInput(f"{url!r}: a TAK publisher is udp:// or tcp://", field="url")
