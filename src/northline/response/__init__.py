@@ -5,6 +5,8 @@ to meet a track's predicted path; :func:`dispatch_costs` is the responders × al
 behind :func:`recommend` (the best few per alert) and :func:`assign` (one per alert, min-cost);
 :func:`nearest_available` is the baseline they are measured against. Northline never tasks on
 its own: a tasking exists only from a person's :func:`decide` (see :func:`taskings`).
+:func:`simulate_response` plays a policy against an alert stream and the simulator's ground
+truth, with a simulated operator deciding, to measure interceptions.
 """
 
 from ._assets import (
@@ -21,28 +23,52 @@ from ._costs import DispatchCosts, DispatchPolicy, dispatch_costs
 from ._decisions import MAY_DECIDE, DecisionAction, DispatchDecision, decide, taskings
 from ._dispatch import Recommendation, assign, nearest_available, recommend
 from ._intercept import Intercept, intercept
+from ._simulate import (
+    SIMULATED_OPERATOR,
+    Decider,
+    Outcome,
+    ResponseOutcome,
+    ResponseRun,
+    ResponseSettings,
+    SimPolicy,
+    TruthLike,
+    TruthMoverLike,
+    match_alerts,
+    simulate_response,
+)
 
 __all__ = [
     "DAY_S",
     "DISPATCHABLE",
     "KIND_DEFAULTS",
     "MAY_DECIDE",
+    "SIMULATED_OPERATOR",
     "Asset",
     "AssetKind",
     "AssetStatus",
+    "Decider",
     "DecisionAction",
     "DispatchCosts",
     "DispatchDecision",
     "DispatchPolicy",
     "Intercept",
     "KindDefaults",
+    "Outcome",
     "Recommendation",
+    "ResponseOutcome",
+    "ResponseRun",
+    "ResponseSettings",
+    "SimPolicy",
+    "TruthLike",
+    "TruthMoverLike",
     "assign",
     "decide",
     "dispatch_costs",
     "intercept",
     "load_assets",
+    "match_alerts",
     "nearest_available",
     "recommend",
+    "simulate_response",
     "taskings",
 ]

@@ -1,0 +1,710 @@
+"""A simulated response to an alert stream, scored against the simulator's ground truth.
+
+The model (local metric frame, metres and seconds; time advances in steps of ``step_s``)::
+
+    alert ──► incident ──► policy recommends ──► operator decides ──► responder en route ──►
+              (one per     ("northline": assign   (after decision_    re-plans every
+               track)       over open incidents;   delay_s, through    replan_s against the
+                            "nearest": nearest_    decide(); only a    true mover; caught when
+                            available)             decision tasks)     within reach)
+
+* **Incidents.** The first alert on a track opens an incident; later alerts on that track fold
+  into it. An incident is offered to the policy while it is open (untasked) and younger than
+  ``max_wait_s``. The policy runs at every *epoch*: a new incident, or a responder freed.
+* **Policies.** ``"northline"`` is :func:`assign` over every open incident (intercept-aware
+  cost, one responder each); ``"nearest"`` is :func:`nearest_available` (straight-line nearest
+  *available* unit). Both see the tracker's latest update of each track at that time
+  (``tracks_by_time``), never the truth.
+* **The operator.** A stand-in accepts the top recommendation ``decision_delay_s`` after it was
+  made, through the ``decide`` callable, as :data:`SIMULATED_OPERATOR`. The tasking is what
+  :func:`taskings` makes of that decision: a decline (or any decider that gives no tasking)
+  leaves the responder at rest and the incident open. The responder is held while it waits.
+* **Movement.** Straight lines at ``speed_mps / detour_factor``; roads, terrain and the line
+  itself are not obstacles (a responder may cross into the other country). Every ``replan_s``
+  the aim point is recomputed from the *true* mover position and its velocity over the last
+  ``velocity_window_s``: ``"northline"`` aims at the intercept point (:func:`intercept`),
+  ``"nearest"`` chases the mover's current position (pure pursuit). A false alarm (no true
+  mover) is a fixed aim point: the track's position at the decision.
+* **Interception.** Within a step both move in straight lines; the responder meets the mover
+  when :func:`intercept` over the step (the mover's true motion in it) finds a meeting within
+  ``max(range_m, catch_m)``. A mover escapes when its true path ends (it reached its hidden
+  destination or left the simulated area), when it leaves ``bounds_m``, or at the horizon.
+* **After.** On scene ``on_scene_s`` (an interception, or a search at a false alarm's position),
+  then back to base; a unit whose endurance left would not bring it home turns back (the
+  incident reopens). Back at base a unit with ``recharge_s`` is in maintenance that long.
+
+Outcomes per incident: ``intercepted`` (with alert → decision and decision → on scene times),
+``lost`` (a true mover that got away, tasked or not), ``turned_back`` (a loiterer — it never
+crossed — not caught before it went back) and ``false_alarm`` (no true mover matched).
+
+Alerts are matched to true movers by :func:`match_alerts`: the nearest true mover to the
+track's position at the alert's time, within ``max_distance_m``. This is the spatial and
+temporal proximity test of :func:`northline.sim.score` (1 km, at the time) applied to the
+tracked target rather than to the crossing point, because ``response`` may not import ``sim``
+and approach warnings have no crossing; the truth is read through the :class:`TruthLike`
+protocol, which :class:`northline.sim.GroundTruth` satisfies.
+
+Simplifications: no roads or travel-time maps; one responder per incident (no hand-overs or
+reinforcement); the operator never changes or declines; movers do not react to responders;
+shifts are checked but the run is assumed to fit in one; endurance is drawn down for all time
+away from base.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from ..geo import LocalFrame, PortOfEntry
+from ..model import Alert, Marking, Role, TrackBatch, TrackState, TrackUpdate, User
+from ._assets import Asset, AssetStatus
+from ._costs import DispatchPolicy
+from ._decisions import DecisionAction, DispatchDecision, decide, taskings
+from ._dispatch import Recommendation, assign, nearest_available
+from ._intercept import intercept
+
+__all__ = [
+    "SIMULATED_OPERATOR",
+    "Decider",
+    "Outcome",
+    "ResponseOutcome",
+    "ResponseRun",
+    "ResponseSettings",
+    "SimPolicy",
+    "TruthLike",
+    "TruthMoverLike",
+    "match_alerts",
+    "simulate_response",
+]
+
+F8 = npt.NDArray[np.float64]
+SimPolicy = Literal["northline", "nearest"]
+
+SIMULATED_OPERATOR = User(
+    user_id="sim-operator",
+    name="Simulated operator (accepts the top recommendation)",
+    role=Role.OPERATOR,
+    agency="RCMP",
+    country="CAN",
+)
+"""The author of every decision in a simulated response."""
+
+
+class Outcome(StrEnum):
+    INTERCEPTED = "intercepted"
+    LOST = "lost"
+    FALSE_ALARM = "false_alarm"
+    TURNED_BACK = "turned_back"
+
+
+class TruthMoverLike(Protocol):
+    """A true mover's path (epoch seconds, WGS84); :class:`northline.sim.TruthMover`."""
+
+    @property
+    def mover_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def t_s(self) -> F8: ...
+    @property
+    def lon(self) -> F8: ...
+    @property
+    def lat(self) -> F8: ...
+
+
+class TruthLike(Protocol):
+    """What really moved; :class:`northline.sim.GroundTruth`."""
+
+    @property
+    def end_s(self) -> float: ...
+    @property
+    def movers(self) -> Sequence[TruthMoverLike]: ...
+
+
+class Decider(Protocol):
+    """The signature of :func:`decide`, which a test may replace."""
+
+    def __call__(
+        self,
+        target: Recommendation | str,
+        action: DecisionAction | str,
+        author: User,
+        *,
+        asset_id: str | None = None,
+        note: str,
+        now_t_s: float,
+    ) -> DispatchDecision: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseSettings:
+    """The knobs of the model (see the module)."""
+
+    decision_delay_s: float = 20.0
+    replan_s: float = 30.0
+    step_s: float = 5.0
+    catch_m: float = 50.0  # the least reach: close enough to stop someone
+    on_scene_s: float = 300.0
+    max_wait_s: float = 600.0  # an incident not tasked by then is no longer offered
+    velocity_window_s: float = 10.0
+    match_m: float = 1000.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseOutcome:
+    """What came of one incident (times are epoch seconds; NaN where it did not happen)."""
+
+    alert_id: str
+    track_id: str
+    mover_id: str  # "" for a false alarm
+    asset_id: str | None  # the responder last tasked; None if none was
+    outcome: Outcome
+    alert_t_s: float
+    decision_t_s: float = math.nan
+    intercept_t_s: float = math.nan
+
+    @property
+    def time_to_decision_s(self) -> float:
+        return self.decision_t_s - self.alert_t_s
+
+    @property
+    def time_on_scene_s(self) -> float:
+        """Decision → on scene with the mover."""
+        return self.intercept_t_s - self.decision_t_s
+
+    @property
+    def time_to_intercept_s(self) -> float:
+        """Alert → on scene with the mover."""
+        return self.intercept_t_s - self.alert_t_s
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRun:
+    """A policy's simulated response to one alert stream."""
+
+    policy: str
+    outcomes: tuple[ResponseOutcome, ...]
+    decisions: tuple[DispatchDecision, ...]
+
+    @property
+    def n_incidents(self) -> int:
+        return len(self.outcomes)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.outcome is outcome)
+
+    @property
+    def n_true_targets(self) -> int:
+        """Incidents with a true mover behind them (all but false alarms)."""
+        return self.n_incidents - self.count(Outcome.FALSE_ALARM)
+
+    @property
+    def interception_rate(self) -> float:
+        """Intercepted over true targets; NaN when there were none."""
+        n = self.n_true_targets
+        return self.count(Outcome.INTERCEPTED) / n if n else math.nan
+
+    @property
+    def times_to_intercept_s(self) -> list[float]:
+        return [o.time_to_intercept_s for o in self.outcomes if o.outcome is Outcome.INTERCEPTED]
+
+    @property
+    def mean_time_to_intercept_s(self) -> float:
+        t = self.times_to_intercept_s
+        return float(np.mean(t)) if t else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures, JSON-ready (NaN becomes null)."""
+
+        def num(x: float) -> float | None:
+            return None if math.isnan(x) else round(x, 3)
+
+        return {
+            "policy": self.policy,
+            "incidents": self.n_incidents,
+            "true_targets": self.n_true_targets,
+            **{o.value: self.count(o) for o in Outcome},
+            "decisions": len(self.decisions),
+            "interception_rate": num(self.interception_rate),
+            "mean_time_to_intercept_s": num(self.mean_time_to_intercept_s),
+            "times_to_intercept_s": [round(t, 3) for t in self.times_to_intercept_s],
+        }
+
+
+_SETTINGS = ResponseSettings()
+_DISPATCH_POLICY = DispatchPolicy()
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+class _TrackIndex:
+    """The tracker's latest update of a track at or before a time, from a :class:`TrackBatch`."""
+
+    def __init__(self, batch: TrackBatch) -> None:
+        ids = np.asarray(batch.track_id, dtype=object).astype(str)
+        order = np.lexsort((batch.t_s, ids))
+        self._b = batch
+        self._order = order
+        self._t = np.asarray(batch.t_s, dtype=np.float64)[order]
+        sorted_ids = ids[order]
+        starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+        ends = np.r_[starts[1:], len(sorted_ids)]
+        self._span = {
+            str(sorted_ids[a]): (int(a), int(b))
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        }
+
+    def latest(self, track_id: str, t_s: float) -> TrackUpdate | None:
+        span = self._span.get(track_id)
+        if span is None:
+            return None
+        a, b = span
+        k = a + int(np.searchsorted(self._t[a:b], t_s, side="right")) - 1
+        if k < a:
+            return None
+        i = int(self._order[k])
+        b_ = self._b
+        return TrackUpdate(
+            track_id=track_id,
+            t_s=float(b_.t_s[i]),
+            lon=float(b_.lon[i]),
+            lat=float(b_.lat[i]),
+            vel_east_mps=float(b_.vx_mps[i]),
+            vel_north_mps=float(b_.vy_mps[i]),
+            sigma_m=float(b_.sigma_m[i]),
+            state=TrackState(b_.state[i]),
+            sector=str(b_.sector[i]),
+            hits=int(b_.hits[i]),
+            marking=Marking(str(b_.agency[i]), str(b_.releasability[i])),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _Path:
+    """A true mover's path in the local frame."""
+
+    mover_id: str
+    loiterer: bool
+    t: F8
+    x: F8
+    y: F8
+
+    def at(self, t_s: float) -> tuple[float, float]:
+        return float(np.interp(t_s, self.t, self.x)), float(np.interp(t_s, self.t, self.y))
+
+    def alive(self, t_s: float) -> bool:
+        return bool(self.t[0] <= t_s <= self.t[-1])
+
+
+def _paths(truth: TruthLike, frame: LocalFrame) -> dict[str, _Path]:
+    out: dict[str, _Path] = {}
+    for m in truth.movers:
+        if len(m.t_s) == 0:
+            continue
+        x, y = frame.to_local(m.lon, m.lat)
+        out[m.mover_id] = _Path(
+            m.mover_id,
+            str(m.kind) == "loiterer",
+            np.asarray(m.t_s, dtype=np.float64),
+            np.atleast_1d(np.asarray(x, dtype=np.float64)),
+            np.atleast_1d(np.asarray(y, dtype=np.float64)),
+        )
+    return out
+
+
+def match_alerts(
+    alerts: Sequence[Alert],
+    tracks_by_time: TrackBatch,
+    truth: TruthLike,
+    *,
+    frame: LocalFrame,
+    max_distance_m: float = 1000.0,
+) -> dict[str, str]:
+    """Alert id → the id of the true mover nearest the alerted track at the alert's time
+    (within ``max_distance_m``); alerts with none are false alarms and absent."""
+    return _match(alerts, _TrackIndex(tracks_by_time), _paths(truth, frame), frame, max_distance_m)
+
+
+def _match(
+    alerts: Sequence[Alert],
+    index: _TrackIndex,
+    paths: Mapping[str, _Path],
+    frame: LocalFrame,
+    max_distance_m: float,
+) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not paths:
+        return out
+    ids = list(paths)
+    for a in alerts:
+        tr = index.latest(a.track_id, a.t_s)
+        lon, lat = (a.lon, a.lat) if tr is None else (tr.lon, tr.lat)
+        ax, ay = (float(v) for v in frame.to_local(lon, lat))
+        alive = [paths[k].alive(a.t_s) for k in ids]
+        pos = np.array([paths[k].at(a.t_s) for k in ids])
+        d = np.where(alive, np.hypot(pos[:, 0] - ax, pos[:, 1] - ay), np.inf)
+        best = int(np.argmin(d))
+        if d[best] <= max_distance_m:
+            out[a.alert_id] = ids[best]
+    return out
+
+
+# -- the simulation ---------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Incident:
+    alert: Alert
+    path: _Path | None
+    state: str = "open"  # open, pending, tasked, done
+    asset: int = -1
+    decision_t_s: float = math.nan
+    intercept_t_s: float = math.nan
+    outcome: Outcome | None = None
+    fixed_aim: tuple[float, float] = (math.nan, math.nan)
+
+
+@dataclass(eq=False)
+class _Unit:
+    asset: Asset
+    x: float
+    y: float
+    home_x: float
+    home_y: float
+    speed: float
+    reach: float
+    status: AssetStatus
+    endurance_left_s: float
+    incident: int = -1
+    aim: tuple[float, float] = (math.nan, math.nan)
+    next_replan_s: float = -math.inf
+    busy_until_s: float = math.inf  # on scene or in maintenance until then
+    pending: Recommendation | None = None
+    decide_at_s: float = math.inf
+
+
+def simulate_response(
+    alerts: Sequence[Alert],
+    tracks_by_time: TrackBatch,
+    truth: TruthLike,
+    assets: Sequence[Asset],
+    *,
+    policy: SimPolicy,
+    frame: LocalFrame,
+    ports: Sequence[PortOfEntry] = (),
+    decide: Decider = decide,
+    operator: User = SIMULATED_OPERATOR,
+    settings: ResponseSettings = _SETTINGS,
+    dispatch_policy: DispatchPolicy = _DISPATCH_POLICY,
+    night: bool = False,
+    bounds_m: tuple[float, float, float, float] | None = None,
+) -> ResponseRun:
+    """Simulate ``policy`` responding to ``alerts`` (see the module for the model).
+
+    ``tracks_by_time`` are the tracker's updates (what the policy sees); ``truth`` the real
+    paths (what decides interception); ``bounds_m`` an optional ``(minx, miny, maxx, maxy)``
+    in the local frame that a mover escapes by leaving (a sector's ``extent_local.bounds``).
+    """
+    if policy not in ("northline", "nearest"):
+        raise ValueError(f"no policy {policy!r}: 'northline' or 'nearest'")
+    s = settings
+    index = _TrackIndex(tracks_by_time)
+    paths = _paths(truth, frame)
+    ordered = sorted(alerts, key=lambda a: (a.t_s, a.alert_id))
+    mover_of = _match(ordered, index, paths, frame, s.match_m)
+    units = [_unit(a, frame, s.catch_m) for a in assets]
+    by_id = {u.asset.asset_id: k for k, u in enumerate(units)}
+    incidents: list[_Incident] = []
+    seen_tracks: set[str] = set()
+    decisions: list[DispatchDecision] = []
+    horizon = float(truth.end_s)
+    if ordered:
+        horizon = max(horizon, ordered[-1].t_s)
+    t = ordered[0].t_s if ordered else horizon
+    nxt = 0  # next alert
+    freed = False
+    while t <= horizon:
+        epoch = freed
+        while nxt < len(ordered) and ordered[nxt].t_s <= t:
+            a = ordered[nxt]
+            nxt += 1
+            if a.track_id in seen_tracks:
+                continue
+            seen_tracks.add(a.track_id)
+            mid = mover_of.get(a.alert_id)
+            incidents.append(_Incident(a, paths[mid] if mid else None))
+            epoch = True
+        epoch |= _finish_waits(units, t)
+        if epoch:
+            _recommend(policy, incidents, units, index, frame, ports, t, s, dispatch_policy, night)
+        for u in units:
+            if u.pending is not None and u.decide_at_s <= t:
+                _decide(u, units, by_id, incidents, decide, operator, decisions, index, frame)
+        freed = _step(units, incidents, t, s, policy, dispatch_policy, bounds_m)
+        t += s.step_s
+    outcomes = tuple(_outcome(inc, units) for inc in incidents)
+    return ResponseRun(policy=policy, outcomes=outcomes, decisions=tuple(decisions))
+
+
+def _unit(a: Asset, frame: LocalFrame, catch_m: float) -> _Unit:
+    x, y = (float(v) for v in frame.to_local(a.lon, a.lat))
+    hx, hy = (float(v) for v in frame.to_local(a.home_lon, a.home_lat))
+    return _Unit(
+        asset=a,
+        x=x,
+        y=y,
+        home_x=hx,
+        home_y=hy,
+        speed=a.effective_speed_mps,
+        reach=max(a.range_m, catch_m),
+        status=a.status,
+        endurance_left_s=a.endurance_left_s,
+    )
+
+
+def _finish_waits(units: Sequence[_Unit], t: float) -> bool:
+    """End time on scene and maintenance that are over; True when a unit was freed."""
+    freed = False
+    for u in units:
+        if u.busy_until_s <= t:
+            u.busy_until_s = math.inf
+            if u.status is AssetStatus.ON_SCENE:
+                u.status = AssetStatus.RETURNING
+            elif u.status is AssetStatus.MAINTENANCE:
+                u.status = AssetStatus.AVAILABLE
+                u.endurance_left_s = u.asset.endurance_s
+            freed = True
+    return freed
+
+
+def _recommend(
+    policy: SimPolicy,
+    incidents: Sequence[_Incident],
+    units: Sequence[_Unit],
+    index: _TrackIndex,
+    frame: LocalFrame,
+    ports: Sequence[PortOfEntry],
+    t: float,
+    s: ResponseSettings,
+    dispatch_policy: DispatchPolicy,
+    night: bool,
+) -> None:
+    """Run the policy over the open incidents; hold each recommended unit for a decision."""
+    open_ = [i for i in incidents if i.state == "open" and t - i.alert.t_s <= s.max_wait_s]
+    if not open_ or not units:
+        return
+    alerts = [i.alert for i in open_]
+    tracks = {a.track_id: tr for a in alerts if (tr := index.latest(a.track_id, t)) is not None}
+    lon, lat = frame.to_lonlat([u.x for u in units], [u.y for u in units])
+    seen = [
+        dataclasses.replace(
+            u.asset,
+            lon=float(lo),
+            lat=float(la),
+            status=u.status,
+            endurance_left_s=u.endurance_left_s,
+        )
+        for u, lo, la in zip(units, np.atleast_1d(lon), np.atleast_1d(lat), strict=True)
+    ]
+    if policy == "northline":
+        recs = assign(
+            alerts, tracks, seen, frame=frame, now_t_s=t, night=night, ports=ports,
+            policy=dispatch_policy,
+        )  # fmt: skip
+    else:
+        recs = nearest_available(alerts, tracks, seen, frame=frame, now_t_s=t)
+    by_id = {u.asset.asset_id: u for u in units}
+    for inc in open_:
+        rec = recs.get(inc.alert.alert_id)
+        if rec is None:
+            continue
+        u = by_id[rec.asset_id]
+        inc.state = "pending"
+        u.pending = rec
+        u.decide_at_s = t + s.decision_delay_s
+        u.status = AssetStatus.TASKED  # held for the operator: not offered again
+
+
+def _decide(
+    u: _Unit,
+    units: Sequence[_Unit],
+    by_id: Mapping[str, int],
+    incidents: Sequence[_Incident],
+    decider: Decider,
+    operator: User,
+    decisions: list[DispatchDecision],
+    index: _TrackIndex,
+    frame: LocalFrame,
+) -> None:
+    """The operator's answer; the tasking is what :func:`taskings` makes of it, nothing else."""
+    rec = u.pending
+    assert rec is not None
+    t = u.decide_at_s
+    u.pending, u.decide_at_s = None, math.inf
+    u.status = AssetStatus.RETURNING if _away(u) else AssetStatus.AVAILABLE
+    k = next(j for j, i in enumerate(incidents) if i.alert.alert_id == rec.alert_id)
+    inc = incidents[k]
+    d = decider(rec, DecisionAction.ACCEPT, operator, note="simulated operator", now_t_s=t)
+    decisions.append(d)
+    tasked = taskings([d]).get(rec.alert_id)
+    w = by_id.get(tasked, -1) if tasked is not None else -1
+    if w < 0 or units[w].incident >= 0 or units[w].pending is not None:
+        inc.state = "open"
+        return
+    unit = units[w]
+    inc.state, inc.asset, inc.decision_t_s = "tasked", w, t
+    unit.incident, unit.status, unit.next_replan_s = k, AssetStatus.EN_ROUTE, -math.inf
+    if inc.path is None:
+        tr = index.latest(inc.alert.track_id, t)
+        if tr is None:
+            x, y = frame.to_local(inc.alert.lon, inc.alert.lat)
+        else:
+            dt = t - tr.t_s
+            x, y = frame.to_local(tr.lon, tr.lat)
+            x, y = x + tr.vel_east_mps * dt, y + tr.vel_north_mps * dt
+        inc.fixed_aim = (float(x), float(y))
+
+
+def _away(u: _Unit) -> bool:
+    return math.hypot(u.x - u.home_x, u.y - u.home_y) > 1.0
+
+
+def _step(
+    units: Sequence[_Unit],
+    incidents: Sequence[_Incident],
+    t: float,
+    s: ResponseSettings,
+    policy: SimPolicy,
+    dispatch_policy: DispatchPolicy,
+    bounds_m: tuple[float, float, float, float] | None,
+) -> bool:
+    """Advance every unit by one step: chase, catch, search, return, draw down endurance.
+    True when a unit became free to dispatch (finished a chase or got home)."""
+    dt = s.step_s
+    freed = False
+    for u in units:
+        if u.status in (AssetStatus.EN_ROUTE, AssetStatus.RETURNING, AssetStatus.ON_SCENE) or (
+            u.status is AssetStatus.TASKED and _away(u)
+        ):
+            u.endurance_left_s -= dt
+    chasing = [u for u in units if u.incident >= 0 and u.status is AssetStatus.EN_ROUTE]
+    for u in chasing:
+        inc = incidents[u.incident]
+        if inc.path is None:
+            _search(u, inc, t, s)
+            continue
+        p = inc.path
+        gone = not p.alive(t + dt) or (bounds_m is not None and not _inside(p.at(t), bounds_m))
+        x0, y0 = p.at(t)
+        x1, y1 = p.at(t + dt)
+        meet = intercept(
+            (u.x, u.y), u.speed, (x0, y0), ((x1 - x0) / dt, (y1 - y0) / dt), dt, reach_m=u.reach
+        )
+        if p.alive(t) and bool(meet.on_path) and float(meet.t_s) <= dt:
+            tm = float(meet.t_s)
+            _move_towards(u, float(meet.x_m), float(meet.y_m), u.speed * tm)
+            inc.intercept_t_s, inc.outcome, inc.state = t + tm, Outcome.INTERCEPTED, "done"
+            u.incident, u.status, u.busy_until_s = -1, AssetStatus.ON_SCENE, t + s.on_scene_s
+            continue
+        if gone:
+            inc.outcome = Outcome.TURNED_BACK if p.loiterer else Outcome.LOST
+            inc.state = "done"
+            u.incident, u.status = -1, AssetStatus.RETURNING
+            freed = True
+            continue
+        if u.endurance_left_s <= _home_s(u) + dt:  # must turn for home now
+            inc.state = "open"
+            u.incident, u.status = -1, AssetStatus.RETURNING
+            continue
+        if t >= u.next_replan_s or _at(u, u.aim):
+            u.aim = _aim(u, p, t, s, policy, dispatch_policy)
+            u.next_replan_s = t + s.replan_s
+        _move_towards(u, *u.aim, u.speed * dt)
+    for u in units:
+        if u.status is AssetStatus.RETURNING:
+            _move_towards(u, u.home_x, u.home_y, u.speed * dt)
+            if not _away(u):
+                if u.asset.recharge_s > 0 and u.endurance_left_s < u.asset.endurance_s:
+                    u.status, u.busy_until_s = AssetStatus.MAINTENANCE, t + u.asset.recharge_s
+                else:
+                    u.status = AssetStatus.AVAILABLE
+                    u.endurance_left_s = u.asset.endurance_s
+                    freed = True
+    return freed
+
+
+def _search(u: _Unit, inc: _Incident, t: float, s: ResponseSettings) -> None:
+    """Go to a false alarm's position; on arrival search there, find nothing."""
+    ax, ay = inc.fixed_aim
+    _move_towards(u, ax, ay, u.speed * s.step_s)
+    if _at(u, inc.fixed_aim):
+        inc.outcome, inc.state = Outcome.FALSE_ALARM, "done"
+        u.incident, u.status, u.busy_until_s = -1, AssetStatus.ON_SCENE, t + s.on_scene_s
+
+
+def _aim(
+    u: _Unit,
+    p: _Path,
+    t: float,
+    s: ResponseSettings,
+    policy: SimPolicy,
+    dispatch_policy: DispatchPolicy,
+) -> tuple[float, float]:
+    """Where to head: the intercept point ("northline") or the mover itself ("nearest")."""
+    x, y = p.at(t)
+    if policy == "nearest":
+        return x, y
+    w = s.velocity_window_s
+    xb, yb = p.at(max(t - w, float(p.t[0])))
+    span = max(t - max(t - w, float(p.t[0])), 1e-9)
+    v = ((x - xb) / span, (y - yb) / span)
+    meet = intercept((u.x, u.y), u.speed, (x, y), v, dispatch_policy.horizon_s, reach_m=0.0)
+    return float(meet.x_m), float(meet.y_m)
+
+
+def _move_towards(u: _Unit, x: float, y: float, step_m: float) -> None:
+    dx, dy = x - u.x, y - u.y
+    d = math.hypot(dx, dy)
+    if d <= step_m or d == 0.0:
+        u.x, u.y = x, y
+    else:
+        u.x, u.y = u.x + dx / d * step_m, u.y + dy / d * step_m
+
+
+def _at(u: _Unit, xy: tuple[float, float]) -> bool:
+    return math.hypot(u.x - xy[0], u.y - xy[1]) <= 1.0
+
+
+def _home_s(u: _Unit) -> float:
+    return math.hypot(u.x - u.home_x, u.y - u.home_y) / u.speed
+
+
+def _inside(xy: tuple[float, float], b: tuple[float, float, float, float]) -> bool:
+    return b[0] <= xy[0] <= b[2] and b[1] <= xy[1] <= b[3]
+
+
+def _outcome(inc: _Incident, units: Sequence[_Unit]) -> ResponseOutcome:
+    if inc.outcome is not None:
+        outcome = inc.outcome
+    elif inc.path is None:
+        outcome = Outcome.FALSE_ALARM
+    else:
+        outcome = Outcome.TURNED_BACK if inc.path.loiterer else Outcome.LOST
+    return ResponseOutcome(
+        alert_id=inc.alert.alert_id,
+        track_id=inc.alert.track_id,
+        mover_id=inc.path.mover_id if inc.path is not None else "",
+        asset_id=units[inc.asset].asset.asset_id if inc.asset >= 0 else None,
+        outcome=outcome,
+        alert_t_s=inc.alert.t_s,
+        decision_t_s=inc.decision_t_s,
+        intercept_t_s=inc.intercept_t_s,
+    )
