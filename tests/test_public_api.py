@@ -215,6 +215,7 @@ EXPORTS = {
         "nearest_available",
         "recommend",
         "taskings",
+        "with_positions",
     },
 }
 

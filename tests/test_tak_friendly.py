@@ -19,6 +19,7 @@ from northline.ingest import (
     run_ingest,
 )
 from northline.model import ObservationBatch, format_iso
+from northline.response import load_assets, with_positions
 from northline.tak import CallsignTap, FriendlyTracker
 
 T0 = 1_767_225_600.0
@@ -89,6 +90,17 @@ def test_friendly_position_over_udp_moves_the_mapped_responder() -> None:
         "K9-7": (-97.12, 49.02, T0 + 10),
         "HELI-2": (-97.3, 49.1, T0 + 2),
     }
+    # ... and moves the responder Northline dispatches: K9-7's position is WOLF-1's latest.
+    doc = {
+        "assets": [
+            {"id": "K9-7", "kind": "k9", "lon": -97.237, "lat": 49.0},
+            {"id": "CAR-1", "kind": "patrol_vehicle", "lon": -97.3, "lat": 49.05},
+        ]
+    }
+    k9, car = with_positions(load_assets(doc), tracker.positions())
+    assert (k9.lon, k9.lat) == (-97.12, 49.02)
+    assert (k9.home_lon, k9.home_lat) == (-97.237, 49.0)
+    assert (car.lon, car.lat) == (-97.3, 49.05)  # not reported: where it was
     friendlies = tracker.friendlies()
     assert set(friendlies) == {"ANDROID-abc", "ANDROID-heli", "ANDROID-zzz"}
     assert friendlies["ANDROID-abc"].callsign == "WOLF-1"

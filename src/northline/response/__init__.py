@@ -18,6 +18,7 @@ from ._assets import (
     AssetStatus,
     KindDefaults,
     load_assets,
+    with_positions,
 )
 from ._costs import DispatchCosts, DispatchPolicy, dispatch_costs
 from ._decisions import MAY_DECIDE, DecisionAction, DispatchDecision, decide, taskings
@@ -71,4 +72,5 @@ __all__ = [
     "recommend",
     "simulate_response",
     "taskings",
+    "with_positions",
 ]

@@ -31,9 +31,10 @@ is the dotted path of the key, e.g. ``assets[2].speed_mps``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
@@ -51,6 +52,7 @@ __all__ = [
     "AssetStatus",
     "KindDefaults",
     "load_assets",
+    "with_positions",
 ]
 
 DAY_S = 86_400.0
@@ -312,3 +314,17 @@ class _Reader:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
             raise self.fail(unknown[0], f"unknown key (known: {', '.join(sorted(self.used))})")
+
+
+def with_positions(
+    assets: Iterable[Asset], positions: Mapping[str, tuple[float, float, float]]
+) -> list[Asset]:
+    """The assets moved to their latest reported positions (``{asset_id: (lon, lat, t_s)}``,
+    as blue-force tracking from TAK clients gives them); assets not reported stay put."""
+    out = []
+    for a in assets:
+        fix = positions.get(a.asset_id)
+        if fix is not None and math.isfinite(fix[0]) and math.isfinite(fix[1]):
+            a = dataclasses.replace(a, lon=float(fix[0]), lat=float(fix[1]))
+        out.append(a)
+    return out
