@@ -74,3 +74,11 @@ def test_other_seeds(seed: int, tmp_path: Path) -> None:
     for a in result.pipeline.alerts:
         if a.kind == AlertKind.CROSSING:
             assert by_id[a.ref_id].port_code == ""
+    # The scenario's responders answer every incident, each only after a decision.
+    response = summary["response"]
+    assert response["decisions"] >= response["intercepted"] > 0
+    assert response["incidents"] == sum(
+        response[k] for k in ("intercepted", "lost", "false_alarm", "turned_back")
+    )
+    assert sum(k["tasked"] for k in response["by_asset_kind"].values()) <= response["decisions"]
+    assert response["mean_alert_to_decision_s"] >= 0

@@ -156,6 +156,7 @@ def demo(
         ("approach warnings", summary["approach_warnings"]),
         ("port-of-entry transits", summary["port_transits"]),
         ("quarantined messages", summary["quarantined"]),
+        *_response_rows(summary.get("response")),
         ("run time (s)", summary["timings_s"]["total"]),
     ]
     for name, value in rows:
@@ -167,6 +168,19 @@ def demo(
         "alerts.json, summary.json (open the GeoJSON in QGIS or geojson.io)"
     )
     click.echo("to watch it live in the browser: .venv/bin/northline demo --serve")
+
+
+def _response_rows(response: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    if not response:
+        return []
+    return [
+        (
+            "incidents intercepted (simulated response)",
+            f"{response['intercepted']} of {response['true_targets']}",
+        ),
+        ("mean time, alert → interception (s)", response["mean_time_to_intercept_s"]),
+        ("mean time, decision → on scene (s)", response["mean_decision_to_on_scene_s"]),
+    ]
 
 
 def _serve_demo(

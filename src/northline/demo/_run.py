@@ -52,6 +52,7 @@ class DemoResult:
     pipeline: PipelineResult
     score: Score
     timings_s: dict[str, float] = field(default_factory=dict)
+    response: dict[str, Any] | None = None  # the simulated response, when there are assets
 
     def summary(self) -> dict[str, Any]:
         """The figures the demo prints, JSON-ready (undefined figures are null)."""
@@ -72,6 +73,7 @@ class DemoResult:
             "late_crossing_alerts": s["late_crossing_alerts"],
             "approach_warnings": s["approach_warnings"],
             "port_transits": sum(1 for c in p.crossings if c.port_code),
+            "response": self.response,
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
         }
 
@@ -187,6 +189,10 @@ def run_demo(
     timings["store_and_export"] = time.perf_counter() - t3
 
     sc = score(prep.sim.truth, result.crossings, result.alerts)
+    t4 = time.perf_counter()
+    response = _simulated_response(prep, result)
+    if response is not None:
+        timings["response"] = time.perf_counter() - t4
     timings["total"] = time.perf_counter() - t0
     demo = DemoResult(
         scenario=prep.scenario.name,
@@ -199,6 +205,58 @@ def run_demo(
         pipeline=result,
         score=sc,
         timings_s=timings,
+        response=response,
     )
     write_json(out_dir / "summary.json", demo.summary())
     return demo
+
+
+def _simulated_response(prep: Prepared, result: PipelineResult) -> dict[str, Any] | None:
+    """The response to the run's alerts, simulated with Northline's recommendations and a
+    stand-in operator who accepts them (``northline.response``); None without assets."""
+    import math
+    from collections import defaultdict
+
+    from ..response import load_assets, simulate_response
+
+    assets = load_assets({"assets": list(prep.scenario.assets)})
+    if not assets:
+        return None
+    sim = prep.sim
+    hour = int((sim.truth.start_s % 86_400) // 3600)
+    run = simulate_response(
+        result.alerts,
+        result.track_updates,
+        sim.truth,
+        assets,
+        policy="northline",
+        frame=sim.sector.frame,
+        ports=tuple(sim.sector.ports),
+        night=hour < 13,  # Manitoba (UTC-6) between 18:00 and 07:00
+        bounds_m=sim.sector.extent_local.bounds,
+    )
+    kinds = {a.asset_id: a.kind.value for a in assets}
+
+    def mean(values: list[float]) -> float | None:
+        finite = [v for v in values if math.isfinite(v)]
+        return round(sum(finite) / len(finite), 1) if finite else None
+
+    by_kind: dict[str, list[Any]] = defaultdict(list)
+    for o in run.outcomes:
+        if o.asset_id is not None:
+            by_kind[kinds.get(o.asset_id, "?")].append(o)
+    figures = run.to_dict()
+    figures.pop("times_to_intercept_s", None)
+    return {
+        **figures,
+        "mean_alert_to_decision_s": mean([o.time_to_decision_s for o in run.outcomes]),
+        "mean_decision_to_on_scene_s": mean([o.time_on_scene_s for o in run.outcomes]),
+        "by_asset_kind": {
+            kind: {
+                "tasked": len(os),
+                "intercepted": sum(1 for o in os if o.outcome.value == "intercepted"),
+                "mean_decision_to_on_scene_s": mean([o.time_on_scene_s for o in os]),
+            }
+            for kind, os in sorted(by_kind.items())
+        },
+    }
