@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NoReturn
 
 import numpy as np
@@ -13,6 +14,7 @@ __all__ = [
     "Reject",
     "as_bytes",
     "atom_batch",
+    "finite_number",
     "quarantined",
     "reject",
     "show",
@@ -32,6 +34,17 @@ class Reject(Exception):
 
 def reject(code: ReasonCode, reason: str) -> NoReturn:
     raise Reject(code, reason)
+
+
+def finite_number(text: str | bytes, name: str) -> float:
+    """A text field as a finite float; NOT_A_NUMBER otherwise (naming the field)."""
+    try:
+        value = float(text)
+    except ValueError:
+        reject(ReasonCode.NOT_A_NUMBER, f"{name} {show(text)} is not a number")
+    if not math.isfinite(value):
+        reject(ReasonCode.NOT_A_NUMBER, f"{name} {show(text)} is not finite")
+    return value
 
 
 def show(text: object) -> str:

@@ -47,6 +47,7 @@ from ..model import (
     parse_iso,
 )
 from ._common import Reject as _Reject
+from ._common import finite_number
 from ._common import quarantined as _quarantined
 from ._common import show as _show
 from ._cot import UNKNOWN_CE_SIGMA_M
@@ -136,16 +137,6 @@ class CsvMapping:
         if unknown:
             raise InvalidInput(f"unknown CSV mapping keys: {sorted(unknown)}", field="mapping")
         return cls(**dict(data))
-
-
-def _float(text: str, name: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise _Reject(ReasonCode.NOT_A_NUMBER, f"{name} {_show(text)} is not a number") from None
-    if not math.isfinite(value):
-        raise _Reject(ReasonCode.NOT_A_NUMBER, f"{name} {_show(text)} is not finite")
-    return value
 
 
 class _Lines:
@@ -272,21 +263,21 @@ def decode_csv(
                     t = parse_iso(t_text)
                 except (ValueError, OverflowError, OSError) as exc:
                     raise _Reject(ReasonCode.BAD_TIME, f"time {_show(t_text)}: {exc}") from None
-            lon = _float(row[index["lon"]], "lon")
-            lat = _float(row[index["lat"]], "lat")
+            lon = finite_number(row[index["lon"]], "lon")
+            lat = finite_number(row[index["lat"]], "lat")
             if not -180.0 <= lon <= 180.0:
                 raise _Reject(ReasonCode.OUT_OF_RANGE, f"lon {lon!r} is outside ±180")
             if not -90.0 <= lat <= 90.0:
                 raise _Reject(ReasonCode.OUT_OF_RANGE, f"lat {lat!r} is outside ±90")
             sigma_text = row[index["sigma_m"]].strip() if "sigma_m" in index else ""
             is_unknown = not sigma_text
-            sigma = UNKNOWN_CE_SIGMA_M if is_unknown else _float(sigma_text, "sigma_m")
+            sigma = UNKNOWN_CE_SIGMA_M if is_unknown else finite_number(sigma_text, "sigma_m")
             if sigma <= 0.0:
                 raise _Reject(ReasonCode.OUT_OF_RANGE, f"sigma_m {sigma!r} is not positive")
             vel = []
             for name in ("vel_east_mps", "vel_north_mps"):
                 text = row[index[name]].strip() if name in index else ""
-                vel.append(_float(text, name) if text else _NAN)
+                vel.append(finite_number(text, name) if text else _NAN)
             sensor_id = row[index["sensor_id"]] if "sensor_id" in index else fixed_sensor
             identity = row[index["identity"]] if "identity" in index else ""
             cls = row[index["classification"]] if "classification" in index else ""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..model import InvalidInput, NorthlineError, TransportError, to_dict
+from ..model import InvalidInput, to_dict
 from ._brokers import MqttSource, NatsSource
 from ._feed import FeedDecoder, Items
 from ._result import DecodeResult
@@ -349,10 +349,3 @@ async def _ack(envelopes: list[Envelope], counters: SourceCounters, source: Sour
             source._error(exc)
         else:
             counters.acked += 1
-
-
-def ingest_error(exc: BaseException) -> NorthlineError:
-    """An unexpected transport failure as a Northline error, for the command line."""
-    if isinstance(exc, NorthlineError):
-        return exc
-    return TransportError(f"{type(exc).__name__}: {exc}")

@@ -72,6 +72,7 @@ from ..model import (
 )
 from ._common import Reject as _Reject
 from ._common import as_bytes as _as_bytes
+from ._common import finite_number
 from ._common import quarantined as _quarantined
 from ._common import show as _show
 from ._cot import UNKNOWN_CE_SIGMA_M
@@ -122,15 +123,7 @@ def _alt_text(alt: float) -> str:
 
 def _number(text: bytes, name: str) -> float:
     """A finite number, or NaN for an empty field; rejected otherwise."""
-    if not text:
-        return _NAN
-    try:
-        value = float(text)
-    except ValueError:
-        raise _Reject(ReasonCode.NOT_A_NUMBER, f"{name} {_show(text)} is not a number") from None
-    if not math.isfinite(value):
-        raise _Reject(ReasonCode.NOT_A_NUMBER, f"{name} {_show(text)} is not finite")
-    return value
+    return finite_number(text, name) if text else _NAN
 
 
 class SbsDecoder:
