@@ -12,8 +12,10 @@ import pytest
 
 from northline.geo import LocalFrame
 from northline.model import (
+    DEFAULT_MARKING,
     Alert,
     AlertKind,
+    Marking,
     PermissionDenied,
     Role,
     Severity,
@@ -211,8 +213,11 @@ def test_no_tasking_without_a_decision() -> None:
         asset_id: str | None = None,
         note: str,
         now_t_s: float,
+        marking: Marking = DEFAULT_MARKING,
     ) -> DispatchDecision:
-        return decide(target, DecisionAction.DECLINE, author, note="no", now_t_s=now_t_s)
+        return decide(
+            target, DecisionAction.DECLINE, author, note="no", now_t_s=now_t_s, marking=marking
+        )
 
     for policy in ("northline", "nearest"):
         result = run(policy, decide=decline)

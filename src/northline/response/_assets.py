@@ -41,16 +41,18 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from ..model import DEFAULT_MARKING, InvalidInput, Marking, ScenarioError
+from ..model import DEFAULT_MARKING, InvalidInput, Marking, ScenarioError, content_id
 
 __all__ = [
     "DAY_S",
     "DISPATCHABLE",
     "KIND_DEFAULTS",
     "Asset",
+    "AssetEvent",
     "AssetKind",
     "AssetStatus",
     "KindDefaults",
+    "asset_event",
     "load_assets",
     "with_positions",
 ]
@@ -162,6 +164,85 @@ class Asset:
         if self.shift_start_s <= self.shift_end_s:
             return self.shift_start_s <= s < self.shift_end_s
         return s >= self.shift_start_s or s < self.shift_end_s
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetEvent:
+    """Something a responder reported or a person recorded: a new status, a position, or
+    both (an event, never changed). ``alert_id`` is the alert it concerns, if any; ``author``
+    the user (or the TAK callsign feed) that recorded it."""
+
+    event_id: str
+    asset_id: str
+    t_s: float
+    author: str
+    status: AssetStatus | None = None  # None: unchanged
+    lon: float | None = None  # None: position unchanged
+    lat: float | None = None
+    alert_id: str | None = None
+    note: str = ""
+    marking: Marking = DEFAULT_MARKING  # the asset's
+
+    def __post_init__(self) -> None:
+        if self.status is not None:
+            object.__setattr__(self, "status", AssetStatus(self.status))
+        if (self.lon is None) != (self.lat is None):
+            raise InvalidInput("a position needs both lon and lat", field="lon")
+        if self.lon is not None and self.lat is not None:
+            if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
+                raise InvalidInput(f"lon {self.lon!r} is not in [-180, 180]", field="lon")
+            if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
+                raise InvalidInput(f"lat {self.lat!r} is not in [-90, 90]", field="lat")
+        if not math.isfinite(self.t_s):
+            raise InvalidInput(f"time {self.t_s!r} is not a finite number", field="t_s")
+        if not self.author:
+            raise InvalidInput("an asset event names who recorded it", field="author")
+
+    def apply(self, asset: Asset) -> Asset:
+        """The asset after this event."""
+        changes: dict[str, Any] = {}
+        if self.status is not None:
+            changes["status"] = self.status
+        if self.lon is not None and self.lat is not None:
+            changes["lon"], changes["lat"] = float(self.lon), float(self.lat)
+        return dataclasses.replace(asset, **changes) if changes else asset
+
+
+def asset_event(
+    asset: Asset,
+    *,
+    t_s: float,
+    author: str,
+    status: AssetStatus | str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    alert_id: str | None = None,
+    note: str = "",
+) -> AssetEvent:
+    """An event on ``asset`` with an id from its content, carrying the asset's marking."""
+    st = AssetStatus(status) if status is not None else None
+    return AssetEvent(
+        event_id=content_id(
+            "asset_event",
+            asset.asset_id,
+            float(t_s),
+            author,
+            st.value if st else "",
+            lon,
+            lat,
+            alert_id or "",
+            note,
+        ),
+        asset_id=asset.asset_id,
+        t_s=float(t_s),
+        author=author,
+        status=st,
+        lon=lon,
+        lat=lat,
+        alert_id=alert_id,
+        note=note,
+        marking=asset.marking,
+    )
 
 
 def load_assets(document: Mapping[str, Any]) -> list[Asset]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..model import InvalidInput, PermissionDenied, Role, User, content_id
+from ..model import DEFAULT_MARKING, InvalidInput, Marking, PermissionDenied, Role, User, content_id
 from ._dispatch import Recommendation
 
 __all__ = ["MAY_DECIDE", "DecisionAction", "DispatchDecision", "decide", "taskings"]
@@ -44,6 +44,7 @@ class DispatchDecision:
     t_s: float
     note: str = ""
     recommended_asset_id: str | None = None  # what was recommended, when deciding on one
+    marking: Marking = DEFAULT_MARKING  # the alert's: who may see the decision
 
 
 def decide(
@@ -54,11 +55,12 @@ def decide(
     asset_id: str | None = None,
     note: str,
     now_t_s: float,
+    marking: Marking = DEFAULT_MARKING,
 ) -> DispatchDecision:
     """A person's decision on a recommendation, or on an alert id (to change or decline
     without one). See the module for what each action needs; InvalidInput for a missing or
     contradictory ``asset_id``, PermissionDenied for a disabled author or a role not in
-    :data:`MAY_DECIDE`."""
+    :data:`MAY_DECIDE`. ``marking`` is the alert's, which the decision carries."""
     try:
         act = DecisionAction(action)
     except ValueError:
@@ -88,6 +90,7 @@ def decide(
         t_s=float(now_t_s),
         note=note,
         recommended_asset_id=recommended,
+        marking=marking,
     )
 
 

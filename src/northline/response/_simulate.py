@@ -140,6 +140,7 @@ class Decider(Protocol):
         asset_id: str | None = None,
         note: str,
         now_t_s: float,
+        marking: Marking = ...,
     ) -> DispatchDecision: ...
 
 
@@ -552,7 +553,14 @@ def _decide(
     u.status = AssetStatus.RETURNING if _away(u) else AssetStatus.AVAILABLE
     k = next(j for j, i in enumerate(incidents) if i.alert.alert_id == rec.alert_id)
     inc = incidents[k]
-    d = decider(rec, DecisionAction.ACCEPT, operator, note="simulated operator", now_t_s=t)
+    d = decider(
+        rec,
+        DecisionAction.ACCEPT,
+        operator,
+        note="simulated operator",
+        now_t_s=t,
+        marking=inc.alert.marking,
+    )
     decisions.append(d)
     tasked = taskings([d]).get(rec.alert_id)
     w = by_id.get(tasked, -1) if tasked is not None else -1
