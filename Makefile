@@ -13,9 +13,10 @@ ifneq ($(SHARED_DATA),)
 export NORTHLINE_DATA_DIR ?= $(SHARED_DATA)
 endif
 
-# Servers the tests run for real (started by the tests themselves on free loopback ports), and
-# the browser the page's tests drive (Playwright with executablePath, never a downloaded one).
-DEBS := mosquitto nats-server chromium
+# Servers the tests run for real (started by the tests themselves on free loopback ports), the
+# browser the page's tests drive (Playwright with executablePath, never a downloaded one) and
+# that prints the evidence report to PDF, and pdftoppm (poppler-utils) that checks its pages.
+DEBS := mosquitto nats-server chromium poppler-utils
 
 # The web page: web/ (TypeScript, MapLibre GL JS, Vite) built into src/northline/web/static/.
 NPM       ?= npm
@@ -31,7 +32,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP) web
+demo: $(STAMP) debs web
 	$(BIN)/northline demo
 
 web: $(WEB_BUILT)

@@ -9,10 +9,13 @@ temporary directory) and run through the replay pipeline once; then the same ale
 and ground truth go to :func:`northline.response.simulate_response` twice: ``northline``
 (``assign`` over the open alerts, aiming at the intercept point) and ``nearest``
 (``nearest_available``, chasing the target). A simulated operator accepts every top
-recommendation after 20 s. Per seed it prints the incidents (one per alerted track), the
-interceptions over true targets and the mean time from alert to interception for each
-policy; then the totals (pooled over seeds), their ratios and the share of seeds each policy
-wins on each measure.
+recommendation after 20 s. Both policies steer by the same knowledge of the mover (a tasked
+drone's sighting, else the tracker's latest update while fresh, else dead reckoning; see
+``northline/response/_simulate.py``); interception is against the truth. Per seed it prints
+the incidents (one per alerted track), the interceptions over true targets and the mean time
+from alert to interception for each policy; then the totals (pooled over seeds), their
+ratios, the share of seeds each policy wins on each measure, and how much of the response
+went on drone sightings and on dead reckoning.
 """
 
 from __future__ import annotations
@@ -91,6 +94,9 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "lost": sum(f["lost"] for f in figs),
             "turned_back": sum(f["turned_back"] for f in figs),
             "false_alarm": sum(f["false_alarm"] for f in figs),
+            "drone_sightings": sum(f["drone_sightings"] for f in figs),
+            "drone_watch_s": round(sum(f["drone_watch_s"] for f in figs), 3),
+            "dead_reckoning_s": round(sum(f["dead_reckoning_s"] for f in figs), 3),
             "interception_rate": caught / true if true else None,
             "mean_time_to_intercept_s": _none(_mean(times)),
         }
@@ -163,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({'—' if rate is None else f'{rate:.1%}'}), lost {f['lost']}, turned back "
             f"{f['turned_back']}, false alarms {f['false_alarm']} of {f['incidents']} "
             f"incidents; mean time to intercept {_fmt_t(f['mean_time_to_intercept_s']).strip()}"
+            f"; {f['drone_sightings']} incidents seen by a tasked drone "
+            f"({f['drone_watch_s']:.0f} s), {f['dead_reckoning_s']:.0f} s on dead reckoning"
         )
     r, w = tot["ratios"], tot["wins"]
     rr, rt = r["interception_rate"], r["mean_time_to_intercept_s"]

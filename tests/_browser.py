@@ -4,20 +4,26 @@ Chromium is never downloaded: the tests use ``/usr/bin/chromium`` (Debian's pack
 it, Playwright or the built page is missing the test is skipped with a reason, except under
 CI, where that is a failure of the set-up. Every page records each request it makes and each
 WebSocket it opens, so a test can assert that nothing leaves 127.0.0.1; screenshots go to
-``out/screenshots/``.
+``out/screenshots/``. :class:`LiveService` is the real app on uvicorn over a real SQLite store
+for those pages to talk to.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
+
+from _servers import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -26,6 +32,7 @@ __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
     "SCREENSHOTS",
+    "LiveService",
     "RecordedPage",
     "browser",
     "built_static",
@@ -48,6 +55,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "out" / "screenshots"
 _LOCAL_SCHEMES = {"data", "blob", "about"}
 _LOCAL_HOSTS = {"127.0.0.1"}
+T = TypeVar("T")
 
 
 def require(condition: bool, reason: str) -> None:
@@ -152,3 +160,100 @@ def new_page(
     yield make
     for rec in made:
         rec.context.close()
+
+
+class LiveService:
+    """The real app (``create_app``) on uvicorn, on its own event loop in a background thread,
+    over a SQLiteStore at ``db`` that ``seed(store)`` fills before the app starts.
+
+    A SQLite connection belongs to the thread that opened it and the app calls its store from
+    its event loop, so the store is opened in that thread and the test reaches it through
+    :meth:`call`. ``app_kwargs`` go to ``create_app``.
+    """
+
+    def __init__(
+        self,
+        db: Path,
+        *,
+        data_dir: Path,
+        static_dir: Path,
+        seed: Callable[[Any], None],
+        **app_kwargs: Any,
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self._db, self._data_dir, self._static_dir = db, data_dir, static_dir
+        self._seed, self._app_kwargs = seed, app_kwargs
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self.app: Any = None
+        self.store: Any = None
+        self._server: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name="uvicorn", daemon=True)
+
+    def _run(self) -> None:
+        import uvicorn
+
+        from northline.api import create_app
+        from northline.store import SQLiteStore
+
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            self.store = SQLiteStore(self._db)
+            self._seed(self.store)
+            self.app = create_app(
+                self.store,
+                data_dir=self._data_dir,
+                static_dir=self._static_dir,
+                **self._app_kwargs,
+            )
+            config = uvicorn.Config(
+                self.app, host="127.0.0.1", port=self.port, log_level="warning", loop="asyncio"
+            )
+            self._server = uvicorn.Server(config)
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:
+            self._error = exc
+            self._started.set()
+        finally:
+            if self.store is not None:
+                self.store.close()
+            loop.close()
+
+    async def _serve(self) -> None:
+        task = asyncio.ensure_future(self._server.serve())
+        while not self._server.started and not task.done():
+            await asyncio.sleep(0.02)
+        self._started.set()
+        await task
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._started.wait(20):
+            raise RuntimeError("uvicorn did not start in 20 s")
+        if self._error is not None:
+            raise RuntimeError("the service did not start") from self._error
+        if not self._server.started:
+            raise RuntimeError("uvicorn did not start")
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` run in the service's thread (where the store lives)."""
+        assert self._loop is not None
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                done.set_result(fn(*args, **kwargs))
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(run)
+        return done.result(timeout=10)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        self._thread.join(15)

@@ -20,6 +20,7 @@ from northline.api import PERMISSIONS, PREFIX, PUBLIC, WS, create_app
 from northline.api._passwords import hash_token
 from northline.model import AlertAction, Role
 from northline.store import MEMORY, SQLiteStore
+from test_api_response import responder
 from test_api_service import (
     MARKINGS,
     Service,
@@ -55,6 +56,7 @@ PARAMS = {
     "quarantine_id": "q-can-usa",
     "user_id": "analyst.usa",
     "layer": "boundary",
+    "asset_id": "asset-can-usa",
 }
 BODIES: dict[str, dict[str, Any]] = {
     "acknowledge": {"note": "looking"},
@@ -64,6 +66,10 @@ BODIES: dict[str, dict[str, Any]] = {
     "users": {"user_id": "new.user", "name": "New", "role": "analyst", "agency": "RCMP",
               "country": "CAN"},
     "tokens": {"user_id": "analyst.can", "label": "feed"},
+    "dispatch": {"action": "decline", "note": "not worth a unit"},
+    "assets": {"id": "asset-new", "kind": "drone", "lon": -97.2, "lat": 49.0,
+               "releasability": "CAN-USA"},
+    "{asset_id}": {"status": "en_route", "note": "on the way"},  # PATCH; GET ignores it
 }  # fmt: skip
 
 
@@ -118,6 +124,11 @@ def matrix(tmp_path: Path) -> Iterator[Service]:
             outcome="no_threat",
             now_t_s=s.clock(),
         )
+        for label, m in MARKINGS.items():
+            s.call(
+                s.store.put_asset, responder(f"asset-{label.lower()}", marking=m), t_s=0.0,
+                author="setup",
+            )  # fmt: skip
         yield s
 
 
@@ -170,9 +181,10 @@ def test_live_stream_by_role(matrix: Service, role: Role) -> None:
         assert caught.value.reason == "permission_denied"
 
 
-LISTS = ["sensors", "tracks", "crossings", "alerts", "quarantine"]
-SINGLE = {"tracks": "track", "alerts": "alert", "quarantine": "q"}
-ONE = {"tracks": "track_id", "alerts": "alert_id", "quarantine": "quarantine_id"}
+LISTS = ["sensors", "tracks", "crossings", "alerts", "quarantine", "assets"]
+SINGLE = {"tracks": "track", "alerts": "alert", "quarantine": "q", "assets": "asset"}
+ONE = {"tracks": "track_id", "alerts": "alert_id", "quarantine": "quarantine_id",
+       "assets": "asset_id"}  # fmt: skip
 
 
 def _may(path: str) -> list[Role]:

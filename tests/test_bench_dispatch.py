@@ -58,8 +58,14 @@ def test_counts_are_consistent(report: tuple[str, dict[str, Any]]) -> None:
                 )
     for name, tot in doc["totals"]["policies"].items():
         per_seed = [row["policies"][name] for row in doc["seeds"]]
-        for key in ("incidents", "true_targets", *OUTCOMES):
+        for key in ("incidents", "true_targets", "drone_sightings", *OUTCOMES):
             assert tot[key] == sum(f[key] for f in per_seed)
+        for key in ("drone_watch_s", "dead_reckoning_s"):
+            assert tot[key] == pytest.approx(sum(f[key] for f in per_seed), abs=1e-2)
+    for row in doc["seeds"]:
+        for fig in row["policies"].values():
+            assert 0 <= fig["drone_sightings"] <= fig["incidents"]
+            assert fig["drone_watch_s"] >= 5.0 * fig["drone_sightings"]  # a step each at least
     wins = doc["totals"]["wins"]
     assert wins["seeds"] == 2
     assert 0 <= wins["northline_higher_interception_rate"] <= 2

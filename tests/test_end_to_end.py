@@ -80,5 +80,11 @@ def test_other_seeds(seed: int, tmp_path: Path) -> None:
     assert response["incidents"] == sum(
         response[k] for k in ("intercepted", "lost", "false_alarm", "turned_back")
     )
-    assert sum(k["tasked"] for k in response["by_asset_kind"].values()) <= response["decisions"]
+    assert sum(k["alerts"] for k in response["by_asset_kind"].values()) <= response["decisions"]
     assert response["mean_alert_to_decision_s"] >= 0
+    # response_measures of the same run: overall, by asset kind and by sector
+    overall = response["overall"]
+    assert overall["alerts"] == response["incidents"]
+    assert overall["intercepted"] == response["intercepted"]
+    assert overall["interception_rate"] == pytest.approx(response["interception_rate"], abs=1e-3)
+    assert sum(m["alerts"] for m in response["by_sector"].values()) == response["incidents"]

@@ -33,10 +33,12 @@ from northline.response import (
     DispatchDecision,
     Outcome,
     Recommendation,
+    ResponseRecord,
     ResponseRun,
     ResponseSettings,
     decide,
     match_alerts,
+    response_measures,
     simulate_response,
 )
 
@@ -302,6 +304,128 @@ def test_run_figures_are_consistent() -> None:
     assert counted == doc["incidents"] == 1
     assert doc["true_targets"] == doc["incidents"] - doc["false_alarm"]
     assert len(doc["times_to_intercept_s"]) == doc["intercepted"]
+    assert doc["drone_sightings"] == 0  # no drone in this run
+    assert doc["drone_watch_s"] == 0.0
+
+
+def test_records_carry_each_incidents_response() -> None:
+    result = run("northline")
+    (o,) = result.outcomes
+    (r,) = result.records()
+    assert r == ResponseRecord(
+        alert_id="A1",
+        sector="test",
+        asset_kind="patrol_vehicle",
+        outcome="intercepted",
+        alert_t_s=T0 + 40.0,
+        decision_t_s=o.decision_t_s,
+        on_scene_t_s=o.intercept_t_s,
+    )
+    m = response_measures(result.records())["overall"]
+    assert m["interception_rate"] == result.interception_rate == 1.0
+    assert m["decision_to_on_scene_s"]["mean"] == pytest.approx(o.time_on_scene_s, abs=1e-3)
+
+
+def test_a_false_alarm_is_on_scene_when_the_search_begins() -> None:
+    far = tracks(("T9", 40.0, 8000.0, 100.0, 0.0, 0.0))
+    result = run("northline", alerts=[alert("F1", "T9", 40.0, 8000.0, 100.0)], tracks_by_time=far)
+    (o,) = result.outcomes
+    assert o.decision_t_s < o.on_scene_t_s
+    assert math.isnan(o.intercept_t_s)
+    (r,) = result.records()
+    assert (r.outcome, r.on_scene_t_s) == ("false_alarm", o.on_scene_t_s)
+
+
+# -- what Northline knows: drone sightings, the tracker, dead reckoning ---------------------
+#
+# TURNER walks north at 5 m/s, is tracked once at t = 40 s at the line (0, 0) and then leaves
+# sensor coverage (no more updates); at t = 100 s, at y = 300, it turns east. GROUND, to the
+# north, aims where the last update says the walker is going (straight north) and loses it.
+# PARTNER walks the same path 300 m to the east (or, as a control, 8 km east), tracked the same
+# way; DRONE is placed so the assignment gives it PARTNER: reaching PARTNER it holds PARTNER in
+# view, and its 1.5 km camera sees TURNER too, which is the only way GROUND learns of the turn.
+
+
+def walker(mover_id: str, dx: float) -> Mover:
+    return mover(
+        mover_id, "crosser", [0.0, 100.0, 1100.0], [dx, dx, dx + 5000.0], [-200.0, 300.0, 300.0]
+    )
+
+
+TURNER = walker("turner", 0.0)
+GROUND = unit("ground", -600.0, 2000.0, 10.0)
+
+
+def with_partner(dx: float, drone: Asset | None = None) -> ResponseRun:
+    truth = Truth(T0 + 1800.0, (TURNER, walker("partner", dx)))
+    trk = tracks(("T1", 40.0, 0.0, 0.0, 0.0, 5.0), ("T2", 40.0, dx, 0.0, 0.0, 5.0))
+    alerts = [alert("A1", "T1", 40.0, 0.0, 0.0), alert("B1", "T2", 40.0, dx, 0.0)]
+    if drone is None:
+        drone = unit("drone", dx + 600.0, -1400.0, 15.0, kind=AssetKind.DRONE, range_m=1500.0)
+    return run("northline", alerts=alerts, tracks_by_time=trk, truth=truth, assets=[GROUND, drone])
+
+
+def outcome_of(result: ResponseRun, alert_id: str) -> Any:
+    (o,) = [o for o in result.outcomes if o.alert_id == alert_id]
+    return o
+
+
+def test_a_lone_ground_unit_loses_a_mover_that_left_coverage_and_turned() -> None:
+    trk = tracks(("T1", 40.0, 0.0, 0.0, 0.0, 5.0))
+    truth = Truth(T0 + 1800.0, (TURNER,))
+    alerts = [alert("A1", "T1", 40.0, 0.0, 0.0)]
+    for policy in ("northline", "nearest"):
+        result = run(policy, alerts=alerts, tracks_by_time=trk, truth=truth, assets=[GROUND])
+        (o,) = result.outcomes
+        assert (o.asset_id, o.outcome) == ("ground", Outcome.LOST)
+        assert o.drone_watch_s == 0.0
+        # tracked for track_stale_s after the update, then only dead reckoning until its end
+        assert o.dead_reckoning_s > 900.0
+
+
+def test_a_drone_tasked_nearby_keeps_the_turning_mover_in_view_for_the_ground_unit() -> None:
+    seen, control = with_partner(300.0), with_partner(8000.0)
+    for result in (seen, control):
+        b1 = outcome_of(result, "B1")
+        assert (b1.asset_id, b1.outcome) == ("drone", Outcome.INTERCEPTED)
+    a, c = outcome_of(seen, "A1"), outcome_of(control, "A1")
+    # the same responder, tasked at the same time, on the same track: only the sighting differs
+    assert a.asset_id == c.asset_id == "ground"
+    assert a.decision_t_s == c.decision_t_s
+    assert c.outcome is Outcome.LOST
+    assert c.drone_watch_s == 0.0
+    assert a.outcome is Outcome.INTERCEPTED
+    assert a.drone_watch_s > 0.0
+    # caught after the turn, east of where the last update said it would be
+    assert a.intercept_t_s > T0 + 100.0
+    (x,), (y,) = FRAME.to_local(*at(TURNER, a.intercept_t_s))
+    assert x > 100.0
+    assert y == pytest.approx(300.0)
+    assert seen.drone_sightings == 1
+    assert seen.to_dict()["drone_watch_s"] == pytest.approx(a.drone_watch_s)
+    assert control.drone_sightings == 0
+
+
+def test_a_drone_that_is_not_tasked_sees_nothing() -> None:
+    idle = unit(
+        "drone",
+        1000.0,
+        300.0,
+        15.0,
+        kind=AssetKind.DRONE,
+        range_m=1500.0,
+        status=AssetStatus.OFF_DUTY,
+    )
+    trk = tracks(("T1", 40.0, 0.0, 0.0, 0.0, 5.0))
+    truth = Truth(T0 + 1800.0, (TURNER,))
+    alerts = [alert("A1", "T1", 40.0, 0.0, 0.0)]
+    result = run("northline", alerts=alerts, tracks_by_time=trk, truth=truth, assets=[GROUND, idle])
+    (o,) = result.outcomes
+    assert (o.asset_id, o.outcome, o.drone_watch_s) == ("ground", Outcome.LOST, 0.0)
+
+
+def at(m: Mover, t: float) -> tuple[F8, F8]:
+    return np.interp([t], m.t_s, m.lon), np.interp([t], m.t_s, m.lat)
 
 
 def test_unknown_policy_is_refused() -> None:

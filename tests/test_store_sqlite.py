@@ -192,6 +192,7 @@ def test_re_inserting_changes_nothing(store: SQLiteStore) -> None:
     before = store.counts()
     assert before == {
         "observations": 6, "track_updates": 6, "crossings": 2, "alerts": 2, "quarantined": 3,
+        "assets": 0, "asset_events": 0, "dispatch_decisions": 0,
     }  # fmt: skip
     assert store.add_observations(observations()) == 0
     assert store.add_track_updates(tracks()) == 0

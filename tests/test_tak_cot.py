@@ -2,12 +2,9 @@
 event schema, arrives at a listener on 127.0.0.1 over UDP (unicast and the SA multicast
 group), TCP and TLS, and tracks decode back through northline.ingest.
 
-Neither xmlschema nor lxml is installed, so :class:`XsdSubset` reads the schema file itself
-(with defusedxml) and enforces what it declares: the root element, required and undeclared
-attributes, the attribute types (xs:decimal, xs:dateTime, xs:string) and their facets
-(minInclusive, maxInclusive, pattern), the xs:all content of ``event`` (point once, detail at
-most once) and lax xs:any content of ``detail`` (children validated when the schema declares
-them). It is checked on the real events in the fixtures and on broken copies of them.
+The schema is enforced by :class:`XsdSubset` (tests/_cot_schema.py, shared with the taky
+interop test), which reads the schema file itself; it is checked here on the real events in
+the fixtures and on broken copies of them.
 """
 
 from __future__ import annotations
@@ -16,13 +13,11 @@ import asyncio
 import inspect
 import itertools
 import math
-import re
 import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -30,9 +25,10 @@ from xml.etree.ElementTree import Element
 
 import numpy as np
 import pytest
-from defusedxml.ElementTree import fromstring, parse
+from defusedxml.ElementTree import fromstring
 from shapely.geometry import LineString, MultiLineString
 
+from _cot_schema import DECIMAL, XsdSubset, schema
 from _servers import free_port
 from northline.api import Hub
 from northline.geo import builtin_boundary, load_boundary
@@ -66,178 +62,12 @@ from northline.tak import (
     track_uid,
 )
 
-XS = "{http://www.w3.org/2001/XMLSchema}"
+__all__ = ["schema"]  # the fixture, re-exported for pytest
+
 T0 = 1_767_225_600.125  # 2026-01-01T00:00:00.125Z
 MARKING = Marking("CBSA", "CAN-USA")
 
-# -- a validator for the subset of XSD the CoT base event schema uses --------------------------
-
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_DATETIME = re.compile(
-    r"-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?"
-    r"(Z|[+-]\d\d:\d\d)?"
-)
-
-
-@dataclass
-class SimpleType:
-    base: str
-    min_inclusive: Decimal | None = None
-    max_inclusive: Decimal | None = None
-    patterns: list[re.Pattern[str]] = field(default_factory=list)
-
-    def check(self, value: str, where: str) -> list[str]:
-        errors: list[str] = []
-        if self.base == "xs:decimal":
-            if not _DECIMAL.fullmatch(value.strip()):
-                return [f"{where} {value!r} is not an xs:decimal"]
-            number = Decimal(value.strip())
-            if self.min_inclusive is not None and number < self.min_inclusive:
-                errors.append(f"{where} {value!r} < {self.min_inclusive}")
-            if self.max_inclusive is not None and number > self.max_inclusive:
-                errors.append(f"{where} {value!r} > {self.max_inclusive}")
-        elif self.base == "xs:dateTime":
-            if not _DATETIME.fullmatch(value.strip()):
-                errors.append(f"{where} {value!r} is not an xs:dateTime")
-        elif self.base != "xs:string":
-            errors.append(f"{where}: the validator does not know type {self.base}")
-        # XSD patterns are anchored at both ends; \w, \d are close enough to Python's.
-        errors.extend(
-            f"{where} {value!r} does not match {p.pattern!r}"
-            for p in self.patterns
-            if not p.fullmatch(value)
-        )
-        return errors
-
-
-@dataclass
-class Attribute:
-    name: str
-    required: bool
-    type: SimpleType
-
-
-@dataclass
-class ElementDecl:
-    name: str
-    attributes: dict[str, Attribute]
-    any_attribute: bool
-    group: str  # "all", "sequence" or "empty"
-    children: dict[str, tuple[int, int]]  # ref -> (minOccurs, maxOccurs); -1 = unbounded
-    any_children: bool
-
-
-def _occurs(elem: Element) -> tuple[int, int]:
-    high = elem.get("maxOccurs", "1")
-    return int(elem.get("minOccurs", "1")), -1 if high == "unbounded" else int(high)
-
-
-def _simple_type(attr: Element) -> SimpleType:
-    if attr.get("type"):
-        return SimpleType(attr.get("type", ""))
-    restriction = attr.find(f"{XS}simpleType/{XS}restriction")
-    assert restriction is not None, f"attribute {attr.get('name')} has no type"
-    st = SimpleType(restriction.get("base", ""))
-    for facet in restriction:
-        value = facet.get("value", "")
-        if facet.tag == f"{XS}minInclusive":
-            st.min_inclusive = Decimal(value)
-        elif facet.tag == f"{XS}maxInclusive":
-            st.max_inclusive = Decimal(value)
-        elif facet.tag == f"{XS}pattern":
-            st.patterns.append(re.compile(value))
-        else:
-            raise AssertionError(f"unsupported facet {facet.tag}")
-    return st
-
-
-class XsdSubset:
-    """The global element declarations of an XSD, enforced on an element tree."""
-
-    def __init__(self, path: Path) -> None:
-        schema = parse(str(path), forbid_dtd=True).getroot()
-        assert schema is not None
-        assert schema.tag == f"{XS}schema"
-        self.elements: dict[str, ElementDecl] = {}
-        for decl in schema.findall(f"{XS}element"):
-            ct = decl.find(f"{XS}complexType")
-            assert ct is not None
-            attrs = {
-                a.get("name", ""): Attribute(
-                    a.get("name", ""), a.get("use") == "required", _simple_type(a)
-                )
-                for a in ct.findall(f"{XS}attribute")
-            }
-            group, children, any_children = "empty", {}, False
-            for tag in ("all", "sequence"):
-                g = ct.find(f"{XS}{tag}")
-                if g is not None:
-                    group = tag
-                    for child in g:
-                        if child.tag == f"{XS}element":
-                            children[child.get("ref", "")] = _occurs(child)
-                        elif child.tag == f"{XS}any":
-                            assert child.get("processContents") == "lax"
-                            any_children = True
-                        else:
-                            raise AssertionError(f"unsupported particle {child.tag}")
-            self.elements[decl.get("name", "")] = ElementDecl(
-                decl.get("name", ""),
-                attrs,
-                ct.find(f"{XS}anyAttribute") is not None,
-                group,
-                children,
-                any_children,
-            )
-
-    def errors(self, elem: Element, path: str = "") -> list[str]:
-        where = f"{path}/{elem.tag}"
-        decl = self.elements.get(elem.tag)
-        if decl is None:
-            return [f"{where}: no global declaration"]
-        out: list[str] = []
-        for name, attr in decl.attributes.items():
-            value = elem.get(name)
-            if value is None:
-                if attr.required:
-                    out.append(f"{where} lacks required @{name}")
-            else:
-                out.extend(attr.type.check(value, f"{where}/@{name}"))
-        if not decl.any_attribute:
-            out.extend(
-                f"{where} has undeclared @{n}" for n in set(elem.keys()) - set(decl.attributes)
-            )
-        if (elem.text or "").strip() or any((c.tail or "").strip() for c in elem):
-            out.append(f"{where} has text content (not mixed)")
-        counts: dict[str, int] = {}
-        for child in elem:
-            if child.tag in decl.children:
-                counts[child.tag] = counts.get(child.tag, 0) + 1
-                out.extend(self.errors(child, where))
-            elif decl.any_children:
-                if child.tag in self.elements:  # lax: validate what the schema declares
-                    out.extend(self.errors(child, where))
-            else:
-                out.append(f"{where} may not contain <{child.tag}>")
-        for name, (low, high) in decl.children.items():
-            n = counts.get(name, 0)
-            if n < low or (high != -1 and n > high):
-                out.append(f"{where} has {n} <{name}>, needs {low}..{high}")
-        return out
-
-    def validate(self, data: bytes, root: str = "event") -> Element:
-        elem = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        assert elem.tag == root
-        problems = self.errors(elem)
-        assert not problems, "\n".join(problems)
-        return elem
-
-
-@pytest.fixture(scope="module")
-def schema(shared_fixtures: Path) -> XsdSubset:
-    found = sorted(shared_fixtures.rglob("*.xsd"))
-    assert found, "no .xsd in the shared fixtures"
-    return XsdSubset(next(p for p in found if "base-event" in p.name))
+# -- the validator -----------------------------------------------------------------------------
 
 
 def test_the_schema_reads_as_declared(schema: XsdSubset) -> None:
@@ -650,10 +480,10 @@ def test_tls_listener_receives_valid_cot(schema: XsdSubset, tls_files: tuple[Pat
 
 def test_decimal_helper_agrees_with_decimal() -> None:
     for text in ("1", "-1.5", ".5", "5.", "+0.0"):
-        assert _DECIMAL.fullmatch(text)
+        assert DECIMAL.fullmatch(text)
         Decimal(text)
     for text in ("1e3", "nan", "", "1.2.3"):
-        assert not _DECIMAL.fullmatch(text)
+        assert not DECIMAL.fullmatch(text)
     with pytest.raises(InvalidOperation):
         Decimal("1.2.3")
 

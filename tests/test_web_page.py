@@ -7,17 +7,13 @@ hub reaches both queues and the map; one acknowledges it and the other sees the 
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from _browser import RecordedPage, browser, built_static, new_page
-from _servers import free_port
+from _browser import LiveService, RecordedPage, browser, built_static, new_page
 
 __all__ = ["browser", "built_static", "new_page"]  # fixtures, re-exported for pytest
 
@@ -81,91 +77,11 @@ def seed(s: Any) -> None:
     )
 
 
-class LiveService:
-    """The real app on uvicorn, on its own event loop in a background thread.
-
-    A SQLite connection belongs to the thread that opened it and the app calls its store
-    from its event loop, so the store is opened in that thread and the test reaches it
-    through :meth:`call`.
-    """
-
-    def __init__(self, db: Path, data_dir: Path, static_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self._db, self._data_dir, self._static_dir = db, data_dir, static_dir
-        self._started = threading.Event()
-        self._error: BaseException | None = None
-        self.app: Any = None
-        self.store: Any = None
-        self._server: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread = threading.Thread(target=self._run, name="uvicorn", daemon=True)
-
-    def _run(self) -> None:
-        import uvicorn
-
-        from northline.store import SQLiteStore
-
-        assert create_app is not None
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self._loop = loop
-        try:
-            self.store = SQLiteStore(self._db)
-            seed(self.store)
-            self.app = create_app(self.store, data_dir=self._data_dir, static_dir=self._static_dir)
-            config = uvicorn.Config(
-                self.app, host="127.0.0.1", port=self.port, log_level="warning", loop="asyncio"
-            )
-            self._server = uvicorn.Server(config)
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:
-            self._error = exc
-            self._started.set()
-        finally:
-            if self.store is not None:
-                self.store.close()
-            loop.close()
-
-    async def _serve(self) -> None:
-        task = asyncio.ensure_future(self._server.serve())
-        while not self._server.started and not task.done():
-            await asyncio.sleep(0.02)
-        self._started.set()
-        await task
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._started.wait(20):
-            raise RuntimeError("uvicorn did not start in 20 s")
-        if self._error is not None:
-            raise RuntimeError("the service did not start") from self._error
-        if not self._server.started:
-            raise RuntimeError("uvicorn did not start")
-
-    def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` run in the service's thread (where the store lives)."""
-        assert self._loop is not None
-        done: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                done.set_result(fn(*args))
-            except BaseException as exc:
-                done.set_exception(exc)
-
-        self._loop.call_soon_threadsafe(run)
-        return done.result(timeout=10)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        self._thread.join(15)
-
-
 @pytest.fixture
 def service(tmp_path: Path, shared_data: Path, built_static: Path) -> Iterator[LiveService]:
-    svc = LiveService(tmp_path / "northline.db", shared_data, built_static)
+    svc = LiveService(
+        tmp_path / "northline.db", data_dir=shared_data, static_dir=built_static, seed=seed
+    )
     svc.start()
     try:
         yield svc

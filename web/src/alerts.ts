@@ -44,6 +44,7 @@ export class AlertQueue {
     private readonly map: maplibregl.Map,
     private readonly picture: Picture,
     private readonly onSelectTrack: (trackId: string) => void,
+    private readonly onOpenAlert: (alertId: string) => void = () => {},
   ) {
     this.list = document.getElementById("alert-queue") as HTMLOListElement;
     this.showResolved = document.getElementById("show-resolved") as HTMLInputElement;
@@ -117,8 +118,10 @@ export class AlertQueue {
       this.map.flyTo({ center: [a.lon, a.lat], zoom: Math.max(this.map.getZoom(), 10) });
       if (a.track_id) this.onSelectTrack(a.track_id);
     });
+    const open = el("button", { type: "button", "data-action": "open" }, this.mayAct() && a.state !== "resolved" ? "Dispatch…" : "Details");
+    open.addEventListener("click", () => this.onOpenAlert(a.alert_id));
     const actions = el("div", { class: "actions" });
-    actions.append(locate);
+    actions.append(locate, open);
     if (this.mayAct()) actions.append(...this.actionButtons(a));
     const error = el("div", { class: "error", "data-field": "error" });
     return [head, summary, meta, actions, error];
@@ -183,6 +186,7 @@ export class AlertQueue {
         li?.classList.add("flash");
         setTimeout(() => li?.classList.remove("flash"), 1200);
         if (a.track_id) this.onSelectTrack(a.track_id);
+        this.onOpenAlert(a.alert_id);
       });
       m = new maplibregl.Marker({ element: div }).setLngLat([a.lon, a.lat]).addTo(this.map);
       this.markers.set(a.alert_id, m);

@@ -81,11 +81,72 @@ export interface AlertEvent {
   note?: string;
 }
 
+/** A responder (GET /assets): northline.response.Asset with its current tasking. */
+export interface Asset extends Marked {
+  asset_id: string;
+  kind: string;
+  name: string;
+  lon: number;
+  lat: number;
+  home_lon?: number;
+  home_lat?: number;
+  status: string;
+  speed_mps?: number;
+  endurance_s?: number | null; // null: unlimited (inf)
+  endurance_left_s?: number | null;
+  range_m?: number;
+  crew?: number;
+  port_code?: string;
+  tasked_alert_id?: string | null;
+}
+
+/** A ranked responder for an alert (GET /alerts/{id}/recommendations). */
+export interface Recommendation {
+  alert_id: string;
+  asset_id: string;
+  rank: number;
+  eta_s: number | null;
+  intercept_lon: number;
+  intercept_lat: number;
+  score: number | null;
+  reasons: string[];
+  on_path: boolean;
+  t_s: number;
+  asset_name: string;
+  asset_kind: string;
+  asset_status: string;
+}
+
+/** A person's decision on dispatch: accept, change or decline (an event, never changed). */
+export interface DispatchDecision extends Marked {
+  decision_id: string;
+  alert_id: string;
+  asset_id: string | null;
+  action: "accept" | "change" | "decline";
+  author: string;
+  t_s: number;
+  note: string;
+  recommended_asset_id: string | null;
+}
+
+export interface AlertDetail extends Alert {
+  events?: AlertEvent[];
+  decisions?: DispatchDecision[];
+}
+
+export interface DispatchAnswer {
+  decision: DispatchDecision;
+  alert: Alert;
+  asset: Asset | null;
+}
+
 export type LiveMessage =
   | { type: "track"; data: TrackUpdate }
   | { type: "crossing"; data: Crossing }
   | { type: "alert"; data: Alert }
-  | { type: "alert_event"; data: AlertEvent };
+  | { type: "alert_event"; data: AlertEvent }
+  | { type: "asset"; data: Asset }
+  | { type: "dispatch_decision"; data: DispatchDecision };
 
 export class ApiError extends Error {
   constructor(

@@ -15,6 +15,7 @@ import {
   token,
   whenUnauthenticated,
   type Alert,
+  type Asset,
   type Crossing,
   type LiveMessage,
   type Sensor,
@@ -25,6 +26,8 @@ import { AlertQueue, fmtTime } from "./alerts";
 import { TrackDetail } from "./detail";
 import { addLayers, createMap, loadBasemap, sensorFeatures, setData } from "./map";
 import { Picture } from "./picture";
+import { AlertPanel } from "./dispatch";
+import { Responders, legend } from "./responders";
 
 declare global {
   interface Window {
@@ -32,6 +35,8 @@ declare global {
       map: maplibregl.Map;
       ready: Promise<void>;
       picture: Picture;
+      responders: Responders;
+      panel: AlertPanel;
       user: () => User | null;
     };
   }
@@ -43,13 +48,21 @@ const map = createMap(mapEl);
 const styleLoaded = new Promise<void>((resolve) => map.on("load", () => resolve()));
 const picture = new Picture(map);
 const detail = new TrackDetail(map, picture);
-const queue = new AlertQueue(map, picture, (id) => void detail.open(id));
+const responders = new Responders(map, picture);
+const panel = new AlertPanel(map, picture, responders, (id) => void detail.open(id));
+const queue = new AlertQueue(
+  map,
+  picture,
+  (id) => void detail.open(id),
+  (id) => void panel.open(id),
+);
+mapEl.append(legend());
 
 let user: User | null = null;
 let mode: "live" | "replay" = "live";
 let resolveReady!: () => void;
 const ready = new Promise<void>((r) => (resolveReady = r));
-window.northline = { map, ready, picture, user: () => user };
+window.northline = { map, ready, picture, responders, panel, user: () => user };
 
 const live = new Live(
   onLive,
@@ -78,6 +91,14 @@ function onLive(m: LiveMessage): void {
       break;
     case "alert_event":
       picture.applyAlertEvent(m.data);
+      break;
+    case "asset":
+      responders.upsert(m.data);
+      panel.onAsset();
+      break;
+    case "dispatch_decision":
+      responders.noteDecision(m.data);
+      panel.onDecision(m.data);
       break;
   }
 }
@@ -126,6 +147,8 @@ $("logout").addEventListener("click", async () => {
   await logout().catch(() => undefined);
   queue.clear();
   detail.close();
+  panel.close();
+  responders.clear();
   picture.alerts.clear();
   picture.crossings.clear();
   picture.setTracks([], false);
@@ -139,6 +162,7 @@ async function start(u: User): Promise<void> {
   $("user-name").textContent = `${u.name || u.user_id} · ${u.role} · ${u.agency}`;
   document.body.dataset.role = u.role;
   queue.setUser(u);
+  panel.setUser(u);
   map.resize();
   await styleLoaded;
   if (!map.getSource("boundary")) addLayers(map);
@@ -151,17 +175,20 @@ async function start(u: User): Promise<void> {
 }
 
 async function loadPicture(): Promise<void> {
-  const [sensors, tracks, crossings, alerts] = await Promise.all([
+  const [sensors, tracks, crossings, alerts, assets] = await Promise.all([
     get<Sensor[]>("/sensors").catch(() => [] as Sensor[]),
     get<TrackUpdate[]>("/tracks").catch(() => [] as TrackUpdate[]),
     get<Crossing[]>("/crossings").catch(() => [] as Crossing[]),
     get<Alert[]>("/alerts").catch(() => [] as Alert[]),
+    get<Asset[]>("/assets").catch(() => [] as Asset[]),
   ]);
+  responders.setAll(assets);
   setData(map, "coverage", sensorFeatures(sensors));
   if (mode === "live") picture.setTracks(tracks, true);
   for (const c of crossings) picture.crossings.set(c.crossing_id, c);
   for (const a of alerts) picture.addAlert(a);
   picture.redraw();
+  if (panel.alertId) void panel.refresh();
   for (const x of [...tracks, ...crossings, ...alerts])
     if (Number.isFinite(x.t_s)) earliest_t_s = Math.min(earliest_t_s, x.t_s);
   extendSlider();
@@ -173,7 +200,8 @@ map.on("click", "tracks", (e) => {
   const id = e.features?.[0]?.properties?.track_id as string | undefined;
   if (id) void detail.open(id);
 });
-for (const layer of ["tracks", "ports", "sensors", "crossings"]) {
+const HOVER_LAYERS = ["assets", "tracks", "ports", "sensors", "crossings"];
+for (const layer of HOVER_LAYERS) {
   map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
   map.on("mouseleave", layer, () => {
     map.getCanvas().style.cursor = "";
@@ -186,7 +214,7 @@ tip.id = "map-tip";
 tip.hidden = true;
 mapEl.append(tip);
 map.on("mousemove", (e) => {
-  const layers = ["tracks", "ports", "sensors", "crossings"].filter((l) => map.getLayer(l));
+  const layers = HOVER_LAYERS.filter((l) => map.getLayer(l));
   const f = layers.length ? map.queryRenderedFeatures(e.point, { layers })[0] : undefined;
   if (!f) {
     tip.hidden = true;
@@ -200,7 +228,9 @@ map.on("mousemove", (e) => {
         ? `Sensor ${p.name || p.sensor_id} · ${p.kind} · ${(Number(p.range_m) / 1000).toFixed(1)} km`
         : f.layer.id === "crossings"
           ? `Crossing ${p.direction} by ${p.track_id}`
-          : `Track ${p.track_id} · ${p.colour_key}`;
+          : f.layer.id === "assets"
+            ? `${p.name || p.asset_id} · ${String(p.kind).replace(/_/g, " ")} · ${String(p.status).replace(/_/g, " ")}`
+            : `Track ${p.track_id} · ${p.colour_key}`;
   tip.style.left = `${e.point.x + 12}px`;
   tip.style.top = `${e.point.y + 12}px`;
   tip.hidden = false;

@@ -66,6 +66,9 @@ export function addLayers(map: maplibregl.Map): void {
     "trails",
     "tracks",
     "selected",
+    "taskings",
+    "recommended",
+    "assets",
     "alerts",
   ]) {
     // The basemap is 1:10m–1:50m data: tiling it past zoom 9 adds work and no detail.
@@ -169,6 +172,46 @@ export function addLayers(map: maplibregl.Map): void {
       "circle-color": matchColour(["get", "colour_key"], CLASS_COLOURS, "#ffffff"),
       "circle-stroke-color": "#000000",
       "circle-stroke-width": 1,
+    },
+  });
+  add({
+    id: "taskings",
+    type: "line",
+    source: "taskings",
+    paint: { "line-color": "#ffcc00", "line-width": 2, "line-dasharray": [3, 2], "line-opacity": 0.9 },
+  });
+  add({
+    id: "recommended",
+    type: "line",
+    source: "recommended",
+    paint: {
+      "line-color": ["case", ["get", "highlight"], "#ffffff", "#5ac8fa"],
+      "line-width": ["case", ["get", "highlight"], 3, 1.5],
+      "line-dasharray": [1, 1.5],
+    },
+  });
+  add({
+    id: "recommended-point",
+    type: "circle",
+    source: "recommended",
+    filter: ["==", ["geometry-type"], "Point"],
+    paint: {
+      "circle-radius": 4,
+      "circle-color": "#0b1015",
+      "circle-stroke-color": ["case", ["get", "highlight"], "#ffffff", "#5ac8fa"],
+      "circle-stroke-width": 2,
+    },
+  });
+  // Icons come from the page (Responders makes them on "styleimagemissing"); no text, so no
+  // glyphs are asked for.
+  add({
+    id: "assets",
+    type: "symbol",
+    source: "assets",
+    layout: {
+      "icon-image": ["get", "icon"],
+      "icon-allow-overlap": true,
+      "icon-ignore-placement": true,
     },
   });
   add({

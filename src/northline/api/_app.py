@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -12,9 +12,16 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..model import InvalidInput
 from ..store import Store
-from . import _basemap, _live, _routes_access, _routes_alerts, _routes_picture
+from . import (
+    _basemap,
+    _live,
+    _routes_access,
+    _routes_alerts,
+    _routes_picture,
+    _routes_response,
+)
 from ._auth import authorize
-from ._context import Context
+from ._context import Context, OnTasking
 from ._errors import ERROR_RESPONSES, install_error_handlers
 from ._hub import QUEUE_SIZE, Hub
 from ._permissions import PREFIX
@@ -26,6 +33,7 @@ TOKEN_TTL_S = 8 * 3600.0
 
 _DESCRIPTION = """\
 Northline's service: the operational picture (sensors, tracks, crossings), the alert queue,
+responders and a person's dispatch decisions on the recommendations, response measures,
 quarantined input, users, API tokens and the audit log, and a live WebSocket stream
 (`/api/v1/live?token=`). Sign in at `/api/v1/auth/login` and send
 `Authorization: Bearer <token>`. Every error is `{"error": {"code", "message", "context"}}`.
@@ -42,12 +50,16 @@ def create_app(
     token_ttl_s: float = TOKEN_TTL_S,
     static_dir: Path | None = None,
     queue_size: int = QUEUE_SIZE,
+    on_tasking: Iterable[OnTasking] = (),
 ) -> FastAPI:
     """The FastAPI app over ``store``.
 
     ``data_dir`` holds the basemap (default: the data directory in force), ``clock`` gives
     UTC epoch seconds (token expiry, audit times, alert steps), ``static_dir`` the built web
     page served at ``/``. The live hub is ``app.state.hub``: publish records to it.
+    ``on_tasking`` are called as ``fn(alert, asset, decision)`` after every tasking a person
+    makes (a dispatch accepted or changed), e.g. to send it to the unit over TAK; what one
+    raises is logged and does not fail the request.
     """
     if token_ttl_s <= 0:
         raise InvalidInput("a token lives a positive number of seconds", field="token_ttl_s")
@@ -64,10 +76,22 @@ def create_app(
     hub = Hub(queue_size=queue_size)
     app.state.hub = hub
     app.state.ctx = Context(
-        store=store, clock=clock, token_ttl_s=token_ttl_s, data_dir=data_dir, hub=hub
+        store=store,
+        clock=clock,
+        token_ttl_s=token_ttl_s,
+        data_dir=data_dir,
+        hub=hub,
+        on_tasking=tuple(on_tasking),
     )
     install_error_handlers(app)
-    for module in (_routes_access, _routes_picture, _routes_alerts, _basemap, _live):
+    for module in (
+        _routes_access,
+        _routes_picture,
+        _routes_alerts,
+        _routes_response,
+        _basemap,
+        _live,
+    ):
         module.register(app)
     if static_dir is not None:
         if not Path(static_dir).is_dir():

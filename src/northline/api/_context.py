@@ -1,4 +1,5 @@
-"""What every endpoint works with: the store, the clock, the live hub and the audit log.
+"""What every endpoint works with: the store, the clock, the live hub, the audit log and who
+to tell of a tasking.
 
 The store is called from the event loop's thread only (every endpoint is ``async``): one
 SQLite connection, never shared between threads, and quick reads of an embedded database.
@@ -12,10 +13,16 @@ from pathlib import Path
 
 from starlette.requests import HTTPConnection
 
+from ..model import Alert
+from ..response import Asset, DispatchDecision
 from ..store import Store
 from ._hub import Hub
 
-__all__ = ["Context", "context"]
+__all__ = ["Context", "OnTasking", "context"]
+
+OnTasking = Callable[[Alert, Asset, DispatchDecision], None]
+"""Told of every tasking a person made (accept or change): the alert, the responder sent (as
+it is after the tasking) and the decision."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,6 +32,7 @@ class Context:
     token_ttl_s: float
     data_dir: Path | None
     hub: Hub
+    on_tasking: tuple[OnTasking, ...] = ()
 
     def audit(
         self, actor: str, action: str, record_kind: str, record_id: str, detail: str = ""

@@ -4,13 +4,17 @@
 bounded queue; when a slow client lets it fill, the oldest message is dropped and counted
 (:attr:`Subscription.dropped`), so one stalled browser cannot hold back the picture for the
 others or the pipeline feeding it. Messages are ``{"type": kind, "data": record}``, the
-record serialised as the REST endpoints serialise it; the WebSocket sends them in frames that
+record serialised as the REST endpoints serialise it. The kinds (:data:`KINDS`): ``track``,
+``crossing``, ``alert``, ``alert_event`` (a step on an alert), ``asset`` (a responder after a
+change: its status, its position, a tasking) and ``dispatch_decision`` (a person's accept,
+change or decline of a recommendation). The WebSocket sends them in frames that
 are JSON arrays of the messages waiting, oldest first.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -18,17 +22,22 @@ from typing import Any, Final
 
 from ..model import Alert, AlertEvent, Crossing, InvalidInput, Marking, TrackBatch, TrackUpdate
 from ..model import User as _User
+from ..response import Asset, DispatchDecision
 from ._serial import record_dict
 
 __all__ = ["KINDS", "QUEUE_SIZE", "Hub", "Subscription"]
 
-KINDS: Final = ("track", "crossing", "alert", "alert_event")
+_log = logging.getLogger("northline.api")
+
+KINDS: Final = ("track", "crossing", "alert", "alert_event", "asset", "dispatch_decision")
 QUEUE_SIZE: Final = 1000
 _TYPES: Final[dict[str, type]] = {
     "track": TrackUpdate,
     "crossing": Crossing,
     "alert": Alert,
     "alert_event": AlertEvent,
+    "asset": Asset,
+    "dispatch_decision": DispatchDecision,
 }
 
 
@@ -76,6 +85,7 @@ class Hub:
         self._subs: set[Subscription] = set()
         self._lock = threading.Lock()
         self.access_generation = 0
+        self._listeners: list[Callable[[str, Any, Marking | None], None]] = []
 
     def subscribe(self, user: _User, *, wake: Callable[[], None] | None = None) -> Subscription:
         """A new subscriber; ``wake`` is called (from the publisher's thread) on each message."""
@@ -83,6 +93,12 @@ class Hub:
         with self._lock:
             self._subs.add(sub)
         return sub
+
+    def add_listener(self, listener: Callable[[str, Any, Marking | None], None]) -> None:
+        """Also call ``listener(kind, record, marking)`` with every record published (a track
+        batch row by row, whoever subscribes), in the publisher's thread; what it raises is
+        logged, never passed to the publisher."""
+        self._listeners.append(listener)
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
@@ -112,6 +128,11 @@ class Hub:
                 f"a {kind} message carries a {_TYPES[kind].__name__}, not {type(record).__name__}",
                 field="record",
             )
+        for listener in self._listeners:
+            try:
+                listener(kind, record, marking)
+            except Exception:
+                _log.exception("hub listener %r failed on a %s", listener, kind)
         seen = marking if marking is not None else getattr(record, "marking", None)
         if not isinstance(seen, Marking):
             return 0

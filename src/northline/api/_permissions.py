@@ -30,6 +30,7 @@ ANYONE_SIGNED_IN: Final = frozenset(Role)
 _WATCH = frozenset(Role) - {Role.AUDITOR}  # the operational picture: all but the auditor
 _WORK = frozenset({Role.OPERATOR, Role.SUPERVISOR})  # working the alert queue
 _SUPERVISOR = frozenset({Role.SUPERVISOR})
+_FLEET = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})  # which responders there are
 _QUARANTINE = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})
 _AUDITOR = frozenset({Role.AUDITOR})
 _ADMIN = frozenset({Role.ADMINISTRATOR})
@@ -50,6 +51,13 @@ PERMISSIONS: Final[dict[tuple[str, str], Allowed]] = {
     ("POST", f"{PREFIX}/alerts/{{alert_id}}/task"): _WORK,
     ("POST", f"{PREFIX}/alerts/{{alert_id}}/resolve"): _WORK,
     ("POST", f"{PREFIX}/alerts/{{alert_id}}/reopen"): _SUPERVISOR,
+    ("GET", f"{PREFIX}/alerts/{{alert_id}}/recommendations"): _WORK,
+    ("POST", f"{PREFIX}/alerts/{{alert_id}}/dispatch"): _WORK,
+    ("GET", f"{PREFIX}/assets"): _WATCH,
+    ("GET", f"{PREFIX}/assets/{{asset_id}}"): _WATCH,
+    ("POST", f"{PREFIX}/assets"): _FLEET,
+    ("PATCH", f"{PREFIX}/assets/{{asset_id}}"): _WORK,
+    ("GET", f"{PREFIX}/response/measures"): _WATCH,
     ("GET", f"{PREFIX}/quarantine"): _QUARANTINE,
     ("GET", f"{PREFIX}/quarantine/{{quarantine_id}}"): _QUARANTINE,
     ("GET", f"{PREFIX}/audit"): _AUDITOR,

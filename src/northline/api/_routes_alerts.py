@@ -21,7 +21,7 @@ from ._context import Context, context
 from ._permissions import PREFIX
 from ._serial import record_dict, visible
 
-__all__ = ["register"]
+__all__ = ["alert_dict", "register", "visible_alert"]
 
 _USER = Depends(signed_in)
 _NOTE = Field(default="", max_length=4000)
@@ -41,13 +41,13 @@ class ResolveIn(BaseModel):
     note: str = _NOTE
 
 
-def _alert_dict(alert: Alert, events: Iterable[AlertEvent]) -> dict[str, Any]:
+def alert_dict(alert: Alert, events: Iterable[AlertEvent]) -> dict[str, Any]:
     out = record_dict(alert)
     out["assignee"] = current_assignee(events)
     return out
 
 
-def _visible_alert(ctx: Context, user: User, alert_id: str) -> Alert:
+def visible_alert(ctx: Context, user: User, alert_id: str) -> Alert:
     """The alert, or NotFound alike for one that does not exist and one not releasable."""
     try:
         alert = ctx.store.alert(alert_id)
@@ -68,7 +68,7 @@ def _step(
     assignee: str | None = None,
     outcome: str | None = None,
 ) -> dict[str, Any]:
-    _visible_alert(ctx, user, alert_id)
+    visible_alert(ctx, user, alert_id)
     alert = step(
         ctx.store,
         alert_id,
@@ -85,7 +85,7 @@ def _step(
     if events:
         ctx.hub.publish("alert_event", events[-1], marking=alert.marking)
     ctx.hub.publish("alert", alert)
-    return _alert_dict(alert, events)
+    return alert_dict(alert, events)
 
 
 def register(app: FastAPI) -> None:
@@ -110,17 +110,19 @@ def register(app: FastAPI) -> None:
             for e in ctx.store.alert_events():
                 by_alert.setdefault(e.alert_id, []).append(e)
         ctx.audit(user.user_id, "read", "alert", "*", f"{len(found)} alerts")
-        return [_alert_dict(a, by_alert.get(a.alert_id, ())) for a in found]
+        return [alert_dict(a, by_alert.get(a.alert_id, ())) for a in found]
 
     @app.get(f"{PREFIX}/alerts/{{alert_id}}", tags=["alerts"])
     async def alert(alert_id: str, conn: HTTPConnection, user: User = _USER) -> dict[str, Any]:
-        """One alert with every step taken on it (``events``)."""
+        """One alert with every step taken on it (``events``) and every dispatch decision on
+        it (``decisions``), in order."""
         ctx = context(conn)
-        found = _visible_alert(ctx, user, alert_id)
+        found = visible_alert(ctx, user, alert_id)
         events = ctx.store.alert_events(alert_id)
         ctx.audit(user.user_id, "read", "alert", alert_id)
-        out = _alert_dict(found, events)
+        out = alert_dict(found, events)
         out["events"] = [record_dict(e) for e in events]
+        out["decisions"] = [record_dict(d) for d in ctx.store.dispatch_decisions(alert_id)]
         return out
 
     @app.post(f"{PREFIX}/alerts/{{alert_id}}/acknowledge", tags=["alerts"])

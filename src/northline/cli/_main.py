@@ -96,7 +96,8 @@ def _scenario_options(out_name: str, out_help: str) -> Callable[[F], F]:
     multiple=True,
     metavar="URL",
     help="With --serve: also send the picture to TAK clients as CoT (udp:// is the SA "
-    "multicast group, udp://HOST:PORT, tcp://HOST:PORT); repeatable.",
+    "multicast group, udp://HOST:PORT, tcp://HOST:PORT), and a tasking to each responder "
+    "dispatched (its TAK callsign is its asset id); repeatable.",
 )
 def demo(
     scenario_path: Path | None,
@@ -167,6 +168,14 @@ def demo(
         f"results in {out_dir}/: northline.sqlite, tracks.geojson, crossings.geojson, "
         "alerts.json, summary.json (open the GeoJSON in QGIS or geojson.io)"
     )
+    report = summary.get("report")
+    if report:
+        extra = ", ".join(n for n in (report["json"], report["csv"]) if n)
+        click.echo(
+            f"evidence report: {out_dir / report['html']} ({report['figures']} sourced "
+            f"figures, in {extra}); as PDF: northline report --store "
+            f"{out_dir / 'northline.sqlite'} --out report.pdf"
+        )
     click.echo("to watch it live in the browser: .venv/bin/northline demo --serve")
 
 
@@ -502,6 +511,60 @@ def quarantine_replay(store_path: Path, reason: str | None, only_id: str | None)
         f"{recovered:,} observations recovered, {still:,} still quarantined, "
         f"{skipped:,} not replayable"
     )
+
+
+@cli.command()
+@_store_option
+@click.option(
+    "--from",
+    "t_from",
+    help="Start: a UTC date (YYYY-MM-DD) or a time with its zone; "
+    "default: the first alert or track update in the store.",
+)
+@click.option(
+    "--to",
+    "t_to",
+    help="End (excluded; a date runs to the end of that day); default: the "
+    "last alert or track update in the store.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="report.html, or report.pdf (printed by Debian's chromium; the HTML is kept beside).",
+)
+@click.option(
+    "--plan",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The plan's commitments and deployments, TOML (see examples/plan.toml).",
+)
+def report(
+    store_path: Path, t_from: str | None, t_to: str | None, out: Path, plan: Path | None
+) -> None:
+    """Write the evidence report: operational figures, plan execution and the CBP seizure
+    statistics, every number sourced, with report.json and the CBP CSV beside it."""
+    from ..reports import build_report, report_period, store_period
+    from ..store import SQLiteStore
+
+    try:
+        with SQLiteStore(store_path) as store:
+            if t_from is None or t_to is None:
+                first, last = store_period(store)
+                t0 = first if t_from is None else report_period(t_from, t_to or t_from)[0]
+                t1 = last if t_to is None else report_period(t_from or t_to, t_to)[1]
+            else:
+                t0, t1 = report_period(t_from, t_to)
+            r = build_report(store, t_from_s=t0, t_to_s=t1, out=out, plan=plan)
+    except NorthlineError as exc:  # PdfUnavailable too: the HTML is written by then
+        _fail(exc)
+    written = (
+        [r.out, r.json]
+        + ([r.html] if r.pdf is not None else [])
+        + ([r.csv] if r.csv is not None else [])
+    )
+    click.echo(f"wrote {', '.join(str(p) for p in written)} ({len(r.figures)} figures)")
+    for note in r.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 def _read_bytes(path: Path) -> bytes:

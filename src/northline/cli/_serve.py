@@ -52,28 +52,80 @@ def _fail(exc: NorthlineError) -> NoReturn:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Built web assets to serve at / (default: the page built by `make web`).",
 )
-def serve(store_path: Path, host: str, port: int, static_dir: Path | None) -> None:
+@click.option(
+    "--tak",
+    multiple=True,
+    metavar="URL",
+    help="Also send the picture to TAK clients as CoT (udp:// is the SA multicast group, "
+    "udp://HOST:PORT, tcp://HOST:PORT), and a tasking to each unit dispatched; repeatable.",
+)
+@click.option(
+    "--tak-listen",
+    multiple=True,
+    metavar="URL",
+    help="Move responders to the friendly positions their TAK clients report (udp:// the SA "
+    "group, udp://HOST:PORT, tcp://HOST:PORT a TAK server, tcp://HOST:PORT?listen); "
+    "repeatable.",
+)
+@click.option(
+    "--callsigns",
+    "callsigns_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='TOML of ASSET_ID = "CALLSIGN": the TAK callsign of each responder (default: its '
+    "asset id).",
+)
+@click.option(
+    "--follow",
+    "follow_s",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Publish track updates, crossings and alerts other processes write to the store, "
+    "checking this often (seconds; 0: off).",
+)
+def serve(
+    store_path: Path,
+    host: str,
+    port: int,
+    static_dir: Path | None,
+    tak: tuple[str, ...],
+    tak_listen: tuple[str, ...],
+    callsigns_path: Path | None,
+    follow_s: float,
+) -> None:
     """Run the service: REST and the live stream under /api/v1, the web page at /."""
-    import uvicorn
+    import asyncio
+    import signal
 
-    from ..api import create_app
     from ..store import SQLiteStore
+    from ..tak import read_callsigns
+    from ._service import run_service
 
     if static_dir is None:
         from ..web import static_dir as built
 
         static_dir = built()  # the page made by `make web`, when it has been
+
+    def ready() -> None:
+        click.echo(f"northline serving {store_path} on http://{host}:{port}/", err=True)
+
+    async def run(store: SQLiteStore) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_service(
+            store, host=host, port=port, static_dir=static_dir, tak=tak, tak_listen=tak_listen,
+            callsigns=read_callsigns(callsigns_path) if callsigns_path else None,
+            follow_s=follow_s, stop=stop, on_ready=ready,
+        )  # fmt: skip
+
     try:
-        store = SQLiteStore(store_path)
-        app = create_app(store, static_dir=static_dir)
+        # The event loop runs in this thread, the one that opens the store.
+        with SQLiteStore(store_path) as store:
+            asyncio.run(run(store))
     except NorthlineError as exc:
         _fail(exc)
-    click.echo(f"northline serving {store_path} on http://{host}:{port}/", err=True)
-    try:
-        # The event loop runs in this thread, the one that opened the store.
-        uvicorn.run(app, host=host, port=port, log_level="info")
-    finally:
-        store.close()
 
 
 @click.group()

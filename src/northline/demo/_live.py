@@ -2,9 +2,11 @@
 
 ``northline demo --serve`` simulates and ingests the scenario as the replay demo does, then
 runs the tracker scan by scan at ``speed`` times real time, storing and publishing every
-track update, crossing and alert to the service's live hub, and serves the web page. Two
-people are created so a newcomer can sign in at once: an RCMP operator and a CBP partner
-liaison (who sees only what is releasable to the USA), with passwords printed on start.
+track update, crossing and alert to the service's live hub, and serves the web page. The
+scenario's responders are put in the store, so that a person can dispatch them from the
+page. Demo users are created so a newcomer can sign in at once: an RCMP operator and
+supervisor and a CBP partner liaison (who sees only what is releasable to the USA), with
+passwords printed on start.
 """
 
 from __future__ import annotations
@@ -55,20 +57,23 @@ async def serve_demo(
     tak: Sequence[str] = (),
 ) -> LiveDemo:
     """Simulate and ingest, then play the scenario live and serve it until ``stop`` is set
-    (or the task is cancelled). ``on_ready`` is called once the service listens. Each URL
-    of ``tak`` (``udp://`` for the SA multicast group, ``tcp://HOST:PORT``) also gets the
-    picture as Cursor-on-Target, the boundary drawn as a shape first."""
+    (or the task is cancelled). ``on_ready`` is called once the service listens. The
+    scenario's ``[[assets]]`` are the store's responders. Each URL of ``tak`` (``udp://`` for
+    the SA multicast group, ``tcp://HOST:PORT``) also gets the picture as Cursor-on-Target,
+    the boundary drawn as a shape first, and a tasking (``t-x-n-r``, to the unit whose TAK
+    callsign is the asset id) whenever a person dispatches a responder in the web page."""
     import uvicorn
 
     from ..api import create_app, hash_password
     from ..geo import load_boundary
-    from ..tak import TcpCotPublisher as TcpCot
-    from ..tak import boundary_shape, open_publisher
+    from ..response import load_assets
+    from ..tak import TakBridge
     from ..web import static_dir
 
     out_dir.mkdir(parents=True, exist_ok=True)
     # One thread for the store, the service and the live run: SQLite's connection stays in it.
     store = SQLiteStore(fresh_store_path(out_dir))
+    bridge: TakBridge | None = None
     try:
         prep = prepare(scenario_path, out_dir, store, seed=seed, progress=progress)
         store.add_sensors(
@@ -93,22 +98,18 @@ async def serve_demo(
                 hash_password(secret),
             )
             passwords[user_id] = secret
-        app = create_app(store, static_dir=static_dir())
+        assets = load_assets({"assets": list(prep.scenario.assets)})
+        t0 = float(prep.observations.t_s.min())
+        for asset in assets:
+            store.put_asset(asset, t_s=t0, author="scenario")
+        bridge = TakBridge.open(tak)
+        app = create_app(store, static_dir=static_dir(), on_tasking=[bridge.task] if tak else [])
         hub = app.state.hub
-        publishers = [open_publisher(url) for url in tak]
-        senders = [asyncio.create_task(p.run()) for p in publishers if isinstance(p, TcpCot)]
-        if publishers:
-            shape = boundary_shape(
-                load_boundary().lines, prep.observations.t_s.min(), marking=prep.scenario.marking
-            )
-            for p in publishers:
-                for event in shape:
-                    p.send(event)
-
-        def publish(kind: str, record: Any) -> None:
-            hub.publish(kind, record)
-            for p in publishers:
-                p.publish(kind, record)
+        senders: list[asyncio.Task[None]] = []
+        if tak:
+            hub.add_listener(bridge.on_publish)  # the picture published goes out as CoT
+            bridge.draw_boundary(load_boundary().lines, t0, marking=prep.scenario.marking)
+            senders.append(asyncio.create_task(bridge.run()))
 
         config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         server = uvicorn.Server(config)
@@ -124,7 +125,7 @@ async def serve_demo(
             run_live(
                 prep.pipeline(),
                 prep.observations,
-                publish,
+                hub.publish,
                 speed=speed,
                 store=store,
                 stop=stop,
@@ -151,4 +152,6 @@ async def serve_demo(
             task.cancel()
         return demo
     finally:
+        if bridge is not None:
+            bridge.close()
         store.close()

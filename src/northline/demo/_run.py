@@ -3,12 +3,13 @@ border → alerts, then score the alerts against the simulator's ground truth.""
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..border import BorderConfig
 from ..geo import load_boundary
@@ -27,9 +28,13 @@ from ..sim import Score, SimulationResult, load_scenario, score, simulate, write
 from ..store import SQLiteStore
 from ..tracking import TrackerConfig
 
+if TYPE_CHECKING:
+    from ..response import Asset, ResponseRun
+
 __all__ = ["DemoResult", "default_scenario_path", "run_demo"]
 
 Progress = Callable[[str, int, int], None]
+STORE_NAME = "northline.sqlite"
 
 
 def default_scenario_path() -> Path:
@@ -38,6 +43,15 @@ def default_scenario_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[3] / "scenarios" / "emerson.toml"
+
+
+def default_plan_path() -> Path:
+    """``plan.toml``, the plan's commitments and what is deployed: packaged with the wheel, or
+    from the checkout's ``examples/``."""
+    packaged = resources.files("northline").joinpath("_examples/plan.toml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "examples" / "plan.toml"
 
 
 @dataclass
@@ -53,6 +67,7 @@ class DemoResult:
     score: Score
     timings_s: dict[str, float] = field(default_factory=dict)
     response: dict[str, Any] | None = None  # the simulated response, when there are assets
+    report: dict[str, Any] | None = None  # the evidence report written for the run
 
     def summary(self) -> dict[str, Any]:
         """The figures the demo prints, JSON-ready (undefined figures are null)."""
@@ -74,6 +89,7 @@ class DemoResult:
             "approach_warnings": s["approach_warnings"],
             "port_transits": sum(1 for c in p.crossings if c.port_code),
             "response": self.response,
+            "report": self.report,
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
         }
 
@@ -116,7 +132,7 @@ class Prepared:
 
 def fresh_store_path(out_dir: Path) -> Path:
     """``out_dir/northline.sqlite``, with any earlier run's database removed."""
-    db = out_dir / "northline.sqlite"
+    db = out_dir / STORE_NAME
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     return db
@@ -190,9 +206,12 @@ def run_demo(
 
     sc = score(prep.sim.truth, result.crossings, result.alerts)
     t4 = time.perf_counter()
-    response = _simulated_response(prep, result)
+    response = _simulated_response(prep, result, out_dir / STORE_NAME)
     if response is not None:
         timings["response"] = time.perf_counter() - t4
+    t5 = time.perf_counter()
+    report = _write_report(out_dir / STORE_NAME, out_dir / "report.html", prep)
+    timings["report"] = time.perf_counter() - t5
     timings["total"] = time.perf_counter() - t0
     demo = DemoResult(
         scenario=prep.scenario.name,
@@ -206,18 +225,23 @@ def run_demo(
         score=sc,
         timings_s=timings,
         response=response,
+        report=report,
     )
     write_json(out_dir / "summary.json", demo.summary())
     return demo
 
 
-def _simulated_response(prep: Prepared, result: PipelineResult) -> dict[str, Any] | None:
+def _simulated_response(
+    prep: Prepared, result: PipelineResult, store_path: Path
+) -> dict[str, Any] | None:
     """The response to the run's alerts, simulated with Northline's recommendations and a
-    stand-in operator who accepts them (``northline.response``); None without assets."""
-    import math
-    from collections import defaultdict
+    stand-in operator who accepts them (``northline.response``); None without assets. The
+    run is also kept in the store (:func:`_record_response`), as a real one would be.
 
-    from ..response import load_assets, simulate_response
+    The run's figures (:meth:`ResponseRun.to_dict` without the list of times), the mean
+    alert → decision and decision → on scene times, and :func:`response_measures` of its
+    records: ``overall``, ``by_asset_kind`` and ``by_sector``."""
+    from ..response import load_assets, response_measures, simulate_response
 
     assets = load_assets({"assets": list(prep.scenario.assets)})
     if not assets:
@@ -235,28 +259,105 @@ def _simulated_response(prep: Prepared, result: PipelineResult) -> dict[str, Any
         night=hour < 13,  # Manitoba (UTC-6) between 18:00 and 07:00
         bounds_m=sim.sector.extent_local.bounds,
     )
-    kinds = {a.asset_id: a.kind.value for a in assets}
-
-    def mean(values: list[float]) -> float | None:
-        finite = [v for v in values if math.isfinite(v)]
-        return round(sum(finite) / len(finite), 1) if finite else None
-
-    by_kind: dict[str, list[Any]] = defaultdict(list)
-    for o in run.outcomes:
-        if o.asset_id is not None:
-            by_kind[kinds.get(o.asset_id, "?")].append(o)
+    with SQLiteStore(store_path) as store:
+        _record_response(store, assets, run, end_s=float(sim.truth.end_s))
     figures = run.to_dict()
     figures.pop("times_to_intercept_s", None)
+    measures = response_measures(run.records())
+    overall = measures["overall"]
+
+    def mean(key: str) -> float | None:
+        stats = overall[key]
+        return None if stats is None else round(stats["mean"], 1)
+
     return {
         **figures,
-        "mean_alert_to_decision_s": mean([o.time_to_decision_s for o in run.outcomes]),
-        "mean_decision_to_on_scene_s": mean([o.time_on_scene_s for o in run.outcomes]),
-        "by_asset_kind": {
-            kind: {
-                "tasked": len(os),
-                "intercepted": sum(1 for o in os if o.outcome.value == "intercepted"),
-                "mean_decision_to_on_scene_s": mean([o.time_on_scene_s for o in os]),
-            }
-            for kind, os in sorted(by_kind.items())
-        },
+        "mean_alert_to_decision_s": mean("alert_to_decision_s"),
+        "mean_decision_to_on_scene_s": mean("decision_to_on_scene_s"),
+        **measures,
+    }
+
+
+_RESOLVED_AS = {  # the simulated outcome as the operator would resolve the alert
+    "intercepted": "intercepted",
+    "lost": "not_found",
+    "false_alarm": "false_alarm",
+    "turned_back": "turned_back",
+}
+
+
+def _record_response(
+    store: SQLiteStore, assets: Sequence[Asset], run: ResponseRun, *, end_s: float
+) -> None:
+    """Keep a simulated response in the store as the service keeps a real one: the responders,
+    every decision (by the simulated operator), the alert's ``task`` and ``resolve`` steps,
+    and each tasked unit's asset events (tasked, on scene, returning). Later alerts that the
+    simulation folded into an incident on the same track are left as they were raised."""
+    from ..alerts import step
+    from ..model import AlertAction
+    from ..response import SIMULATED_OPERATOR, AssetStatus, ResponseSettings, asset_event
+
+    by_id = {a.asset_id: a for a in assets}
+    start = min((o.alert_t_s for o in run.outcomes), default=end_s)
+    for a in assets:
+        store.put_asset(a, t_s=start, author="scenario")
+    on_scene_s = ResponseSettings().on_scene_s
+    steps: list[tuple[float, int, str, str, str | None]] = []  # t, order, alert, action, outcome
+    moves: list[tuple[float, str, AssetStatus, str]] = []  # t, asset, status, alert
+    for d in run.decisions:
+        store.add_dispatch_decision(d)
+        if d.asset_id is not None:
+            steps.append((d.t_s, 0, d.alert_id, "task", None))
+    for o in run.outcomes:
+        resolved_t = o.on_scene_t_s if math.isfinite(o.on_scene_t_s) else end_s
+        steps.append((resolved_t, 1, o.alert_id, "resolve", _RESOLVED_AS[o.outcome.value]))
+        if o.asset_id is None or o.asset_id not in by_id:
+            continue
+        if math.isfinite(o.decision_t_s):
+            moves.append((o.decision_t_s, o.asset_id, AssetStatus.TASKED, o.alert_id))
+        if math.isfinite(o.on_scene_t_s):
+            moves.append((o.on_scene_t_s, o.asset_id, AssetStatus.ON_SCENE, o.alert_id))
+            t_back = o.on_scene_t_s + on_scene_s
+            moves.append((t_back, o.asset_id, AssetStatus.RETURNING, o.alert_id))
+        elif math.isfinite(o.decision_t_s):  # it got away: the unit goes home
+            moves.append((resolved_t, o.asset_id, AssetStatus.RETURNING, o.alert_id))
+    for t, _, alert_id, action, outcome in sorted(steps):
+        step(
+            store,
+            alert_id,
+            AlertAction(action),
+            SIMULATED_OPERATOR,
+            note="simulated response" if action == "resolve" else "simulated operator",
+            outcome=outcome,
+            now_t_s=t,
+        )
+    for t, asset_id, status, alert_id in sorted(moves):
+        store.add_asset_event(
+            asset_event(
+                by_id[asset_id], t_s=t, author=f"sim:{asset_id}", status=status, alert_id=alert_id
+            )
+        )
+
+
+def _write_report(store_path: Path, out: Path, prep: Prepared) -> dict[str, Any]:
+    """The evidence report of the run (``northline report`` over its store and period, with
+    the example plan): where it is and how many sourced figures it holds."""
+    from ..reports import build_report
+
+    truth = prep.sim.truth
+    plan = default_plan_path()
+    with SQLiteStore(store_path) as store:
+        r = build_report(
+            store,
+            t_from_s=float(truth.start_s),
+            t_to_s=float(truth.end_s) + 1.0,
+            out=out,
+            plan=plan if plan.is_file() else None,
+        )
+    return {
+        "html": r.html.name,
+        "json": r.json.name,
+        "csv": r.csv.name if r.csv is not None else None,
+        "figures": len(r.figures),
+        "notes": list(r.notes),
     }

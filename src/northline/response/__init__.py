@@ -6,7 +6,9 @@ behind :func:`recommend` (the best few per alert) and :func:`assign` (one per al
 :func:`nearest_available` is the baseline they are measured against. Northline never tasks on
 its own: a tasking exists only from a person's :func:`decide` (see :func:`taskings`).
 :func:`simulate_response` plays a policy against an alert stream and the simulator's ground
-truth, with a simulated operator deciding, to measure interceptions.
+truth, with a simulated operator deciding, to measure interceptions;
+:func:`response_measures` reduces one :class:`ResponseRecord` per alert (simulated or from
+the store) to response times and interception rates, overall, by responder kind and by sector.
 """
 
 from ._assets import (
@@ -26,6 +28,7 @@ from ._costs import DispatchCosts, DispatchPolicy, dispatch_costs
 from ._decisions import MAY_DECIDE, DecisionAction, DispatchDecision, decide, taskings
 from ._dispatch import Recommendation, assign, nearest_available, recommend
 from ._intercept import Intercept, intercept
+from ._measures import ResponseRecord, response_measures, response_records
 from ._simulate import (
     SIMULATED_OPERATOR,
     Decider,
@@ -60,6 +63,7 @@ __all__ = [
     "Outcome",
     "Recommendation",
     "ResponseOutcome",
+    "ResponseRecord",
     "ResponseRun",
     "ResponseSettings",
     "SimPolicy",
@@ -74,6 +78,8 @@ __all__ = [
     "match_alerts",
     "nearest_available",
     "recommend",
+    "response_measures",
+    "response_records",
     "simulate_response",
     "taskings",
     "with_positions",

@@ -4,38 +4,59 @@ The model (local metric frame, metres and seconds; time advances in steps of ``s
 
     alert ──► incident ──► policy recommends ──► operator decides ──► responder en route ──►
               (one per     ("northline": assign   (after decision_    re-plans every
-               track)       over open incidents;   delay_s, through    replan_s against the
-                            "nearest": nearest_    decide(); only a    true mover; caught when
-                            available)             decision tasks)     within reach)
+               track)       over open incidents;   delay_s, through    replan_s against what
+                            "nearest": nearest_    decide(); only a    Northline knows; caught
+                            available)             decision tasks)     when truly within reach)
 
 * **Incidents.** The first alert on a track opens an incident; later alerts on that track fold
   into it. An incident is offered to the policy while it is open (untasked) and younger than
   ``max_wait_s``. The policy runs at every *epoch*: a new incident, or a responder freed.
+* **What Northline knows.** Every step, for every live incident (offered, awaiting a
+  decision or tasked), the knowledge of its mover is, in order: (a) a *drone sighting* — a
+  tasked drone (kind ``drone``, en route or on scene, for *any* incident) has the true mover
+  within its camera ``range_m``: the true position, with the velocity it saw over the last
+  ``velocity_window_s``; (b) the tracker's latest update of the alert's track
+  (``tracks_by_time``) when it is at most ``track_stale_s`` old and newer than the last
+  sighting; (c) otherwise *dead reckoning*: the latest observation (sighting or track update)
+  carried forward at its velocity. A mover that leaves sensor coverage and turns is lost this
+  way unless a drone sees it. Before any track update the alert's position stands. The
+  per-incident seconds of (a) are ``drone_watch_s``, of (c) ``dead_reckoning_s``.
 * **Policies.** ``"northline"`` is :func:`assign` over every open incident (intercept-aware
   cost, one responder each); ``"nearest"`` is :func:`nearest_available` (straight-line nearest
-  *available* unit). Both see the tracker's latest update of each track at that time
-  (``tracks_by_time``), never the truth.
+  *available* unit). Both are shown the same knowledge: the tracker's latest update of each
+  track, or a later drone sighting in its place; never the truth.
 * **The operator.** A stand-in accepts the top recommendation ``decision_delay_s`` after it was
   made, through the ``decide`` callable, as :data:`SIMULATED_OPERATOR`. The tasking is what
   :func:`taskings` makes of that decision: a decline (or any decider that gives no tasking)
   leaves the responder at rest and the incident open. The responder is held while it waits.
 * **Movement.** Straight lines at ``speed_mps / detour_factor``; roads, terrain and the line
-  itself are not obstacles (a responder may cross into the other country). Every ``replan_s``
-  the aim point is recomputed from the *true* mover position and its velocity over the last
-  ``velocity_window_s``: ``"northline"`` aims at the intercept point (:func:`intercept`),
-  ``"nearest"`` chases the mover's current position (pure pursuit). A false alarm (no true
-  mover) is a fixed aim point: the track's position at the decision.
-* **Interception.** Within a step both move in straight lines; the responder meets the mover
-  when :func:`intercept` over the step (the mover's true motion in it) finds a meeting within
-  ``max(range_m, catch_m)``. A mover escapes when its true path ends (it reached its hidden
-  destination or left the simulated area), when it leaves ``bounds_m``, or at the horizon.
+  itself are not obstacles (a responder may cross into the other country). Every ``replan_s``,
+  on reaching its aim point, and whenever the source of the knowledge changes (a sighting
+  begins or ends, the track goes stale), the aim point is recomputed from the knowledge at
+  that time: ``"northline"`` aims at the intercept point (:func:`intercept`) of the known
+  position and velocity, ``"nearest"`` at the known position now (pure pursuit). Both use the
+  same knowledge model. A false alarm (no true mover) is a fixed aim point: where it was
+  thought to be at the decision.
+* **Interception** stays geometric against the truth: within a step both move in straight
+  lines; the responder meets the mover when :func:`intercept` over the step (the mover's true
+  motion in it) finds a meeting within ``max(range_m, catch_m)``. For a drone that is its
+  camera range: with one responder per incident a drone that has the mover in view *is* the
+  response (there is no second unit to hand over to), so reaching it counts as the
+  interception, as :func:`dispatch_costs` assumes. On scene the drone then follows its mover
+  (at its speed) and holds it in view, so it keeps being a sensor for every other incident
+  near it; a ground unit on scene stays where it stopped the mover. A mover escapes when its
+  true path ends (it reached its hidden destination or left the simulated area), when it
+  leaves ``bounds_m``, or at the horizon.
 * **After.** On scene ``on_scene_s`` (an interception, or a search at a false alarm's position),
   then back to base; a unit whose endurance left would not bring it home turns back (the
   incident reopens). Back at base a unit with ``recharge_s`` is in maintenance that long.
+  Returning, held or resting drones see nothing: only a tasking puts a drone's camera to use.
 
 Outcomes per incident: ``intercepted`` (with alert → decision and decision → on scene times),
 ``lost`` (a true mover that got away, tasked or not), ``turned_back`` (a loiterer — it never
 crossed — not caught before it went back) and ``false_alarm`` (no true mover matched).
+:meth:`ResponseRun.records` gives one :class:`ResponseRecord` per incident, for
+:func:`response_measures`.
 
 Alerts are matched to true movers by :func:`match_alerts`: the nearest true mover to the
 track's position at the alert's time, within ``max_distance_m``. This is the spatial and
@@ -45,9 +66,13 @@ and approach warnings have no crossing; the truth is read through the :class:`Tr
 protocol, which :class:`northline.sim.GroundTruth` satisfies.
 
 Simplifications: no roads or travel-time maps; one responder per incident (no hand-overs or
-reinforcement); the operator never changes or declines; movers do not react to responders;
-shifts are checked but the run is assumed to fit in one; endurance is drawn down for all time
-away from base.
+reinforcement: a drone cannot watch while a ground unit makes the stop); sightings come only
+from tasked drones (not helicopters, not ground units, and a sighting does not start a new
+track or match a new alert); the tracker's coasting updates count as track updates; a
+drone's camera sees everything within ``range_m`` (no line of sight, weather or night
+effects); the operator never changes or declines; movers do not react to responders; shifts
+are checked but the run is assumed to fit in one; endurance is drawn down for all time away
+from base.
 """
 
 from __future__ import annotations
@@ -64,11 +89,12 @@ import numpy.typing as npt
 
 from ..geo import LocalFrame, PortOfEntry
 from ..model import Alert, Marking, Role, TrackBatch, TrackState, TrackUpdate, User
-from ._assets import Asset, AssetStatus
+from ._assets import Asset, AssetKind, AssetStatus
 from ._costs import DispatchPolicy
 from ._decisions import DecisionAction, DispatchDecision, decide, taskings
 from ._dispatch import Recommendation, assign, nearest_available
 from ._intercept import intercept
+from ._measures import ResponseRecord
 
 __all__ = [
     "SIMULATED_OPERATOR",
@@ -156,6 +182,7 @@ class ResponseSettings:
     max_wait_s: float = 600.0  # an incident not tasked by then is no longer offered
     velocity_window_s: float = 10.0
     match_m: float = 1000.0
+    track_stale_s: float = 30.0  # an older track update is no longer "tracked": dead reckoning
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +197,11 @@ class ResponseOutcome:
     alert_t_s: float
     decision_t_s: float = math.nan
     intercept_t_s: float = math.nan
+    sector: str = ""  # the alert's
+    asset_kind: str | None = None  # of the responder last tasked
+    on_scene_t_s: float = math.nan  # with the mover (= intercept_t_s) or at a false alarm
+    drone_watch_s: float = 0.0  # seconds a tasked drone had the mover in view, until the end
+    dead_reckoning_s: float = 0.0  # seconds known only by dead reckoning, until the end
 
     @property
     def time_to_decision_s(self) -> float:
@@ -221,6 +253,26 @@ class ResponseRun:
         t = self.times_to_intercept_s
         return float(np.mean(t)) if t else math.nan
 
+    def records(self) -> tuple[ResponseRecord, ...]:
+        """One :class:`ResponseRecord` per incident, for :func:`response_measures`."""
+        return tuple(
+            ResponseRecord(
+                alert_id=o.alert_id,
+                sector=o.sector,
+                asset_kind=o.asset_kind,
+                outcome=o.outcome.value,
+                alert_t_s=o.alert_t_s,
+                decision_t_s=o.decision_t_s,
+                on_scene_t_s=o.on_scene_t_s,
+            )
+            for o in self.outcomes
+        )
+
+    @property
+    def drone_sightings(self) -> int:
+        """Incidents whose mover a tasked drone had in view at least once before the end."""
+        return sum(1 for o in self.outcomes if o.drone_watch_s > 0)
+
     def to_dict(self) -> dict[str, Any]:
         """The figures, JSON-ready (NaN becomes null)."""
 
@@ -236,6 +288,9 @@ class ResponseRun:
             "interception_rate": num(self.interception_rate),
             "mean_time_to_intercept_s": num(self.mean_time_to_intercept_s),
             "times_to_intercept_s": [round(t, 3) for t in self.times_to_intercept_s],
+            "drone_sightings": self.drone_sightings,
+            "drone_watch_s": round(sum(o.drone_watch_s for o in self.outcomes), 3),
+            "dead_reckoning_s": round(sum(o.dead_reckoning_s for o in self.outcomes), 3),
         }
 
 
@@ -361,6 +416,9 @@ def _match(
 # -- the simulation ---------------------------------------------------------------------
 
 
+_DRONE, _TRACK, _DEAD_RECKONING, _NONE = "drone", "track", "dead_reckoning", "none"
+
+
 @dataclass(eq=False)
 class _Incident:
     alert: Alert
@@ -371,6 +429,22 @@ class _Incident:
     intercept_t_s: float = math.nan
     outcome: Outcome | None = None
     fixed_aim: tuple[float, float] = (math.nan, math.nan)
+    on_scene_t_s: float = math.nan
+    alert_xy: tuple[float, float] = (math.nan, math.nan)  # the alert's position, local
+    # What Northline knows: the latest observation (t, x, y, vx, vy) and where it came from
+    known: tuple[float, float, float, float, float] | None = None
+    source: str = _NONE  # at the last _observe: _DRONE, _TRACK, _DEAD_RECKONING or _NONE
+    seen_from_s: float = math.nan  # start of the current drone sighting
+    watch_s: float = 0.0
+    blind_s: float = 0.0
+
+    def estimate(self, t_s: float) -> tuple[float, float, float, float]:
+        """Where Northline thinks the mover is at ``t_s`` and its velocity (x, y, vx, vy):
+        the latest observation dead-reckoned; the alert's position standing without one."""
+        if self.known is None:
+            return self.alert_xy[0], self.alert_xy[1], 0.0, 0.0
+        t0, x, y, vx, vy = self.known
+        return x + vx * (t_s - t0), y + vy * (t_s - t0), vx, vy
 
 
 @dataclass(eq=False)
@@ -390,6 +464,8 @@ class _Unit:
     busy_until_s: float = math.inf  # on scene or in maintenance until then
     pending: Recommendation | None = None
     decide_at_s: float = math.inf
+    follow: _Path | None = None  # a drone on scene keeps the mover it reached in view
+    planned_on: str = _NONE  # the knowledge source of the current aim
 
 
 def simulate_response(
@@ -441,14 +517,16 @@ def simulate_response(
                 continue
             seen_tracks.add(a.track_id)
             mid = mover_of.get(a.alert_id)
-            incidents.append(_Incident(a, paths[mid] if mid else None))
+            ax, ay = (float(v) for v in frame.to_local(a.lon, a.lat))
+            incidents.append(_Incident(a, paths[mid] if mid else None, alert_xy=(ax, ay)))
             epoch = True
         epoch |= _finish_waits(units, t)
+        _observe(units, incidents, index, frame, t, s)
         if epoch:
             _recommend(policy, incidents, units, index, frame, ports, t, s, dispatch_policy, night)
         for u in units:
             if u.pending is not None and u.decide_at_s <= t:
-                _decide(u, units, by_id, incidents, decide, operator, decisions, index, frame)
+                _decide(u, units, by_id, incidents, decide, operator, decisions)
         freed = _step(units, incidents, t, s, policy, dispatch_policy, bounds_m)
         t += s.step_s
     outcomes = tuple(_outcome(inc, units) for inc in incidents)
@@ -478,12 +556,97 @@ def _finish_waits(units: Sequence[_Unit], t: float) -> bool:
         if u.busy_until_s <= t:
             u.busy_until_s = math.inf
             if u.status is AssetStatus.ON_SCENE:
-                u.status = AssetStatus.RETURNING
+                u.status, u.follow = AssetStatus.RETURNING, None
             elif u.status is AssetStatus.MAINTENANCE:
                 u.status = AssetStatus.AVAILABLE
                 u.endurance_left_s = u.asset.endurance_s
             freed = True
     return freed
+
+
+def _observe(
+    units: Sequence[_Unit],
+    incidents: Sequence[_Incident],
+    index: _TrackIndex,
+    frame: LocalFrame,
+    t: float,
+    s: ResponseSettings,
+) -> None:
+    """Update what Northline knows of every live incident's mover at ``t``: a tasked drone
+    with the mover in camera range sees the truth; else the tracker's latest update of the
+    alert's track, if newer than what is known; else what is known stays (dead reckoning)."""
+    live = [
+        i
+        for i in incidents
+        if i.state in ("pending", "tasked")
+        or (i.state == "open" and t - i.alert.t_s <= s.max_wait_s)
+    ]
+    if not live:
+        return
+    drones = [
+        u
+        for u in units
+        if u.asset.kind is AssetKind.DRONE
+        and u.status in (AssetStatus.EN_ROUTE, AssetStatus.ON_SCENE)
+        and u.asset.range_m > 0
+    ]
+    seen = np.zeros(len(live), dtype=bool)
+    true_xy = np.full((len(live), 2), np.nan)
+    if drones:
+        for k, inc in enumerate(live):
+            if inc.path is not None and inc.path.alive(t):
+                true_xy[k] = inc.path.at(t)
+        d_xy = np.array([(u.x, u.y) for u in drones])
+        d_range = np.array([u.asset.range_m for u in drones])
+        dist = np.hypot(
+            true_xy[:, None, 0] - d_xy[None, :, 0], true_xy[:, None, 1] - d_xy[None, :, 1]
+        )
+        seen = (dist <= d_range[None, :]).any(axis=1)  # NaN (no true mover) compares False
+    for k, inc in enumerate(live):
+        if seen[k]:
+            assert inc.path is not None
+            if math.isnan(inc.seen_from_s):
+                inc.seen_from_s = t
+            x, y = float(true_xy[k, 0]), float(true_xy[k, 1])
+            t0 = max(t - s.velocity_window_s, inc.seen_from_s)
+            if t > t0:  # velocity from what the drone saw over the window
+                x0, y0 = inc.path.at(t0)
+                vx, vy = (x - x0) / (t - t0), (y - y0) / (t - t0)
+            else:  # first sight: the velocity known before
+                vx, vy = inc.estimate(t)[2:]
+            inc.known, inc.source = (t, x, y, vx, vy), _DRONE
+            inc.watch_s += s.step_s
+            continue
+        inc.seen_from_s = math.nan
+        tr = index.latest(inc.alert.track_id, t)
+        if tr is not None and (inc.known is None or tr.t_s > inc.known[0]):
+            x, y = (float(v) for v in frame.to_local(tr.lon, tr.lat))
+            inc.known = (tr.t_s, x, y, tr.vel_east_mps, tr.vel_north_mps)
+        if tr is not None and t - tr.t_s <= s.track_stale_s and inc.known is not None:
+            inc.source = _TRACK if inc.known[0] == tr.t_s else _DEAD_RECKONING
+        else:
+            inc.source = _DEAD_RECKONING if inc.known is not None else _NONE
+        if inc.source != _TRACK:
+            inc.blind_s += s.step_s
+
+
+def _known_tracks(
+    open_: Sequence[_Incident], index: _TrackIndex, frame: LocalFrame, t: float
+) -> dict[str, TrackUpdate]:
+    """What the policy is shown of each open incident: the tracker's latest update, or, when
+    a drone saw the mover since, that sighting as an update of the track."""
+    out: dict[str, TrackUpdate] = {}
+    for inc in open_:
+        tr = index.latest(inc.alert.track_id, t)
+        if inc.known is not None and tr is not None and inc.known[0] > tr.t_s:
+            t0, x, y, vx, vy = inc.known
+            lon, lat = (float(v) for v in frame.to_lonlat(x, y))
+            tr = dataclasses.replace(
+                tr, t_s=t0, lon=lon, lat=lat, vel_east_mps=vx, vel_north_mps=vy
+            )
+        if tr is not None:
+            out[inc.alert.track_id] = tr
+    return out
 
 
 def _recommend(
@@ -503,7 +666,7 @@ def _recommend(
     if not open_ or not units:
         return
     alerts = [i.alert for i in open_]
-    tracks = {a.track_id: tr for a in alerts if (tr := index.latest(a.track_id, t)) is not None}
+    tracks = _known_tracks(open_, index, frame, t)
     lon, lat = frame.to_lonlat([u.x for u in units], [u.y for u in units])
     seen = [
         dataclasses.replace(
@@ -542,8 +705,6 @@ def _decide(
     decider: Decider,
     operator: User,
     decisions: list[DispatchDecision],
-    index: _TrackIndex,
-    frame: LocalFrame,
 ) -> None:
     """The operator's answer; the tasking is what :func:`taskings` makes of it, nothing else."""
     rec = u.pending
@@ -570,15 +731,9 @@ def _decide(
     unit = units[w]
     inc.state, inc.asset, inc.decision_t_s = "tasked", w, t
     unit.incident, unit.status, unit.next_replan_s = k, AssetStatus.EN_ROUTE, -math.inf
-    if inc.path is None:
-        tr = index.latest(inc.alert.track_id, t)
-        if tr is None:
-            x, y = frame.to_local(inc.alert.lon, inc.alert.lat)
-        else:
-            dt = t - tr.t_s
-            x, y = frame.to_local(tr.lon, tr.lat)
-            x, y = x + tr.vel_east_mps * dt, y + tr.vel_north_mps * dt
-        inc.fixed_aim = (float(x), float(y))
+    if inc.path is None:  # a false alarm: search where it was thought to be
+        x, y, _, _ = inc.estimate(t)
+        inc.fixed_aim = (x, y)
 
 
 def _away(u: _Unit) -> bool:
@@ -620,7 +775,10 @@ def _step(
             tm = float(meet.t_s)
             _move_towards(u, float(meet.x_m), float(meet.y_m), u.speed * tm)
             inc.intercept_t_s, inc.outcome, inc.state = t + tm, Outcome.INTERCEPTED, "done"
+            inc.on_scene_t_s = inc.intercept_t_s
             u.incident, u.status, u.busy_until_s = -1, AssetStatus.ON_SCENE, t + s.on_scene_s
+            if u.asset.kind is AssetKind.DRONE:
+                u.follow = p
             continue
         if gone:
             inc.outcome = Outcome.TURNED_BACK if p.loiterer else Outcome.LOST
@@ -632,10 +790,14 @@ def _step(
             inc.state = "open"
             u.incident, u.status = -1, AssetStatus.RETURNING
             continue
-        if t >= u.next_replan_s or _at(u, u.aim):
-            u.aim = _aim(u, p, t, s, policy, dispatch_policy)
-            u.next_replan_s = t + s.replan_s
+        if t >= u.next_replan_s or _at(u, u.aim) or inc.source != u.planned_on:
+            u.aim = _aim(u, inc, t, policy, dispatch_policy)
+            u.next_replan_s, u.planned_on = t + s.replan_s, inc.source
         _move_towards(u, *u.aim, u.speed * dt)
+    for u in units:
+        f = u.follow  # a drone on scene holds its mover in view: over it, at its speed
+        if u.status is AssetStatus.ON_SCENE and f is not None and f.alive(t + dt):
+            _move_towards(u, *f.at(t + dt), u.speed * dt)
     for u in units:
         if u.status is AssetStatus.RETURNING:
             _move_towards(u, u.home_x, u.home_y, u.speed * dt)
@@ -654,27 +816,23 @@ def _search(u: _Unit, inc: _Incident, t: float, s: ResponseSettings) -> None:
     ax, ay = inc.fixed_aim
     _move_towards(u, ax, ay, u.speed * s.step_s)
     if _at(u, inc.fixed_aim):
-        inc.outcome, inc.state = Outcome.FALSE_ALARM, "done"
+        inc.outcome, inc.state, inc.on_scene_t_s = Outcome.FALSE_ALARM, "done", t + s.step_s
         u.incident, u.status, u.busy_until_s = -1, AssetStatus.ON_SCENE, t + s.on_scene_s
 
 
 def _aim(
     u: _Unit,
-    p: _Path,
+    inc: _Incident,
     t: float,
-    s: ResponseSettings,
     policy: SimPolicy,
     dispatch_policy: DispatchPolicy,
 ) -> tuple[float, float]:
-    """Where to head: the intercept point ("northline") or the mover itself ("nearest")."""
-    x, y = p.at(t)
+    """Where to head, from what is known of the mover (:meth:`_Incident.estimate`): the
+    intercept point ("northline") or where it is thought to be now ("nearest")."""
+    x, y, vx, vy = inc.estimate(t)
     if policy == "nearest":
         return x, y
-    w = s.velocity_window_s
-    xb, yb = p.at(max(t - w, float(p.t[0])))
-    span = max(t - max(t - w, float(p.t[0])), 1e-9)
-    v = ((x - xb) / span, (y - yb) / span)
-    meet = intercept((u.x, u.y), u.speed, (x, y), v, dispatch_policy.horizon_s, reach_m=0.0)
+    meet = intercept((u.x, u.y), u.speed, (x, y), (vx, vy), dispatch_policy.horizon_s, reach_m=0.0)
     return float(meet.x_m), float(meet.y_m)
 
 
@@ -715,4 +873,9 @@ def _outcome(inc: _Incident, units: Sequence[_Unit]) -> ResponseOutcome:
         alert_t_s=inc.alert.t_s,
         decision_t_s=inc.decision_t_s,
         intercept_t_s=inc.intercept_t_s,
+        sector=inc.alert.sector,
+        asset_kind=units[inc.asset].asset.kind.value if inc.asset >= 0 else None,
+        on_scene_t_s=inc.on_scene_t_s,
+        drone_watch_s=inc.watch_s,
+        dead_reckoning_s=inc.blind_s,
     )

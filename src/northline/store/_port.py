@@ -24,10 +24,20 @@ from ..model import (
     TrackBatch,
     User,
 )
+from ..response import Asset, AssetEvent, DispatchDecision
 
 __all__ = ["COUNT_KEYS", "Store"]
 
-COUNT_KEYS = ("observations", "track_updates", "crossings", "alerts", "quarantined")
+COUNT_KEYS = (
+    "observations",
+    "track_updates",
+    "crossings",
+    "alerts",
+    "quarantined",
+    "assets",
+    "asset_events",
+    "dispatch_decisions",
+)
 """The keys of :meth:`Store.counts`, one per kind of record."""
 
 
@@ -189,6 +199,47 @@ class Store(Protocol):
         seq); ``entries`` counts the lines stored. A chain rewritten whole from the first bad
         line on, by someone who can write the file, is not found: anchor the last hash outside
         the database for that."""
+        ...
+
+    # -- responders and dispatch ---------------------------------------------------------------
+
+    def put_asset(self, asset: Asset, *, t_s: float, author: str) -> None:
+        """Insert or replace a responder by ``asset_id``, noting when (``t_s``) and by whom;
+        its earlier events are kept. InvalidInput for a non-finite time or no author."""
+        ...
+
+    def assets(self) -> list[Asset]:
+        """Responders as they are now, by ``asset_id``."""
+        ...
+
+    def asset(self, asset_id: str) -> Asset:
+        """One responder as it is now; NotFound when there is none."""
+        ...
+
+    def add_asset_event(self, event: AssetEvent) -> Asset:
+        """Append a responder's new status or position and apply it (:meth:`AssetEvent.apply
+        <northline.response.AssetEvent.apply>`) to the asset in the same transaction; return
+        the asset after. NotFound for an unknown asset or ``alert_id``; an ``event_id`` already
+        stored is a no-op that returns the asset as it is."""
+        ...
+
+    def asset_events(
+        self,
+        asset_id: str | None = None,
+        *,
+        t_from: float | None = None,
+        t_to: float | None = None,
+    ) -> list[AssetEvent]:
+        """Asset events in the order they were stored (of one asset, or of all)."""
+        ...
+
+    def add_dispatch_decision(self, decision: DispatchDecision) -> bool:
+        """Append a person's dispatch decision: True when new, False when its ``decision_id``
+        is already stored. NotFound for an unknown alert or (chosen) asset."""
+        ...
+
+    def dispatch_decisions(self, alert_id: str | None = None) -> list[DispatchDecision]:
+        """Decisions in the order they were taken (of one alert, or of all)."""
         ...
 
     def quarantined(self) -> list[QuarantinedMessage]: ...

@@ -229,6 +229,80 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 """
 
+# Version 3: responders and dispatch. ``assets`` holds each responder as it is now (every field
+# of ``response.Asset``; REAL keeps ``inf`` for an endurance without limit, NaN is NULL) and who
+# changed it last. ``asset_events`` and ``dispatch_decisions`` are append-only like
+# ``alert_events``: triggers abort any UPDATE or DELETE.
+_V3 = """
+CREATE TABLE assets (
+    asset_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    home_lon REAL,
+    home_lat REAL,
+    lon REAL,
+    lat REAL,
+    status TEXT NOT NULL,
+    speed_mps REAL NOT NULL,
+    endurance_s REAL,
+    endurance_left_s REAL,
+    range_m REAL,
+    recharge_s REAL,
+    crew INTEGER NOT NULL,
+    detour_factor REAL NOT NULL,
+    shift_start_s REAL,
+    shift_end_s REAL,
+    port_code TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL,
+    updated_t_s REAL NOT NULL,
+    updated_by TEXT NOT NULL
+);
+
+CREATE TABLE asset_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    asset_id TEXT NOT NULL REFERENCES assets (asset_id),
+    t_s REAL NOT NULL,
+    author TEXT NOT NULL,
+    status TEXT,
+    lon REAL,
+    lat REAL,
+    alert_id TEXT REFERENCES alerts (alert_id),
+    note TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL
+);
+CREATE INDEX asset_events_asset_id ON asset_events (asset_id, seq);
+CREATE INDEX asset_events_alert_id ON asset_events (alert_id, seq);
+CREATE INDEX asset_events_t_s ON asset_events (t_s);
+
+CREATE TRIGGER asset_events_no_update BEFORE UPDATE ON asset_events
+BEGIN SELECT RAISE(ABORT, 'asset_events is append-only'); END;
+CREATE TRIGGER asset_events_no_delete BEFORE DELETE ON asset_events
+BEGIN SELECT RAISE(ABORT, 'asset_events is append-only'); END;
+
+CREATE TABLE dispatch_decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    decision_id TEXT NOT NULL UNIQUE,
+    alert_id TEXT NOT NULL REFERENCES alerts (alert_id),
+    asset_id TEXT REFERENCES assets (asset_id),
+    action TEXT NOT NULL,
+    author TEXT NOT NULL,
+    t_s REAL NOT NULL,
+    note TEXT NOT NULL,
+    recommended_asset_id TEXT,
+    agency TEXT NOT NULL,
+    releasability TEXT NOT NULL
+);
+CREATE INDEX dispatch_decisions_alert_id ON dispatch_decisions (alert_id, seq);
+
+CREATE TRIGGER dispatch_decisions_no_update BEFORE UPDATE ON dispatch_decisions
+BEGIN SELECT RAISE(ABORT, 'dispatch_decisions is append-only'); END;
+CREATE TRIGGER dispatch_decisions_no_delete BEFORE DELETE ON dispatch_decisions
+BEGIN SELECT RAISE(ABORT, 'dispatch_decisions is append-only'); END;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -239,5 +313,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "sensors, alert events, users, tokens and the hash-chained audit log (append-only)",
         _V2,
+    ),
+    Migration(
+        3,
+        "responders (assets), their events and dispatch decisions (append-only)",
+        _V3,
     ),
 )

@@ -1,7 +1,8 @@
 """The embedded store: one SQLite file in WAL mode (or ``:memory:``).
 
 NaN in a float column is stored as NULL (SQLite has no NaN) and read back as NaN; an absent
-optional value (``Alert.distance_m`` …) is NULL too and reads back as None. A store object
+optional value (``Alert.distance_m`` …) is NULL too and reads back as None; infinity is kept
+(``Asset.endurance_s`` of a unit that can go all shift). A store object
 belongs to the thread that opened it; open one per thread (WAL lets them read while another
 writes).
 """
@@ -37,6 +38,7 @@ from ..model import (
 )
 from ._schema import MIGRATIONS, Migration, check_migrations
 from ._sqlite_access import AccessMixin
+from ._sqlite_response import ResponseMixin
 from ._sqlite_util import marking as _marking
 from ._sqlite_util import nan_if_null as _f
 from ._sqlite_util import none_if_nan as _none_if_nan
@@ -53,6 +55,9 @@ _TABLES = {
     "crossings": "crossings",
     "alerts": "alerts",
     "quarantined": "quarantine",
+    "assets": "assets",
+    "asset_events": "asset_events",
+    "dispatch_decisions": "dispatch_decisions",
 }
 _CROSSING = (
     "crossing_id", "track_id", "t_s", "detected_t_s", "lon", "lat", "direction",
@@ -103,7 +108,7 @@ def _where(
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-class SQLiteStore(AccessMixin):
+class SQLiteStore(AccessMixin, ResponseMixin):
     """:class:`~northline.store.Store` on SQLite: WAL, ``synchronous=NORMAL``, foreign keys on.
 
     Opening migrates the database to the newest schema this code knows (``migrations`` is for

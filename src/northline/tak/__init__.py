@@ -7,8 +7,14 @@ Writers (:func:`track_event`, :func:`crossing_event`, :func:`alert_event`,
 (TCP or TLS, reconnecting) send them, with the service hub's ``publish(kind, record)``.
 :class:`FriendlyTracker` keeps the latest friendly (``a-f-…``) positions decoded by
 :mod:`northline.ingest` and maps TAK callsigns to responder asset ids.
+
+In the service (``northline serve --tak URL --tak-listen URL``), :class:`TakBridge` sends what
+the hub publishes as CoT and a tasking to each unit a person dispatches, and
+:class:`FriendlyListener` hands friendly positions heard on a TAK network to the service;
+:func:`read_callsigns` reads which TAK callsign each responder has (default: its asset id).
 """
 
+from ._bridge import BridgeCounters, FriendlyListener, TakBridge, read_callsigns
 from ._events import (
     ALERT_TYPE,
     BOUNDARY_TYPE,
@@ -45,10 +51,13 @@ __all__ = [
     "TASKING_TYPE",
     "TRACK_TYPE",
     "UNKNOWN",
+    "BridgeCounters",
     "CallsignTap",
     "Friendly",
+    "FriendlyListener",
     "FriendlyTracker",
     "PublisherCounters",
+    "TakBridge",
     "TcpCotPublisher",
     "UdpCotPublisher",
     "alert_event",
@@ -57,6 +66,7 @@ __all__ = [
     "cot_events",
     "crossing_event",
     "open_publisher",
+    "read_callsigns",
     "tasking_event",
     "track_event",
     "track_uid",

@@ -242,7 +242,9 @@ def tasking_event(
     """A tasking of the unit ``callsign`` (else ``asset_id``) to respond to ``alert``.
 
     Addressed to that unit alone with ``<marti><dest callsign=…/></marti>``; ``author`` is the
-    person who decided to send it (Northline never tasks on its own).
+    person who decided to send it (Northline never tasks on its own). The type, ``t-x-n-r``,
+    is in CoT's ``t-x`` branch, which is for extensions: TAK clients show it as a tasking
+    without knowing Northline's detail.
     """
     if not author:
         raise InvalidInput("a tasking names the person who sent it", field="author")
