@@ -1,7 +1,9 @@
 """`build_report` over a store made by the real pipeline (the demo), checked from the outside.
 
-The demo run is tracked, bordered and alerted by the pipeline; a stand-in operator's steps
-(acknowledge, dispatch, on scene, resolve) are then recorded through the store's own methods.
+The demo run is tracked, bordered and alerted by the pipeline and keeps its simulated response
+(decisions, task and resolve steps, responders' events); on the alerts it left untouched a
+stand-in operator's steps (acknowledge, dispatch, on scene, resolve, with other outcomes) are
+then recorded through the store's own methods.
 Figures in report.json are recomputed here with plain SQL over the SQLite file, the HTML is
 checked to be offline and to show only numbers that report.json has, and the PDF's pages are
 rasterised with pdftoppm.
@@ -52,14 +54,14 @@ OUTCOMES = ("intercepted", "apprehended", "no_threat", "false_alarm", None)
 
 
 def _record_response(db: Path) -> None:
-    """A stand-in operator's steps on the demo's alerts, through the store's methods."""
+    """A stand-in operator's steps on the demo's untouched alerts, through the store's methods."""
     scenario = load_scenario(default_scenario_path())
     assets = load_assets({"assets": list(scenario.assets)})
     with SQLiteStore(db) as store:
-        alerts = store.alerts()
-        t0 = alerts[0].t_s
-        for a in assets:
-            store.put_asset(a, t_s=t0, author="sup")
+        assert store.assets(), "the demo keeps its responders"
+        assert store.dispatch_decisions(), "and its simulated decisions"
+        alerts = [a for a in store.alerts() if a.state is AlertState.NEW]
+        assert alerts
         for i, alert in enumerate(alerts):
             outcome = OUTCOMES[i % len(OUTCOMES)]
             if outcome is None:
@@ -448,6 +450,13 @@ def test_pdf_pages_all_have_content(demo_store: Path, tmp_path: Path) -> None:
     assert len(pages) >= 2
     for page in pages:
         assert _non_white_fraction(page) > 0.002, page.name
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, timeout=120
+    ).stdout.decode()
+    sheets = text.split("\f")[: len(pages)]
+    for k, sheet in enumerate(sheets, start=1):
+        assert f"Page {k} of {len(pages)}" in sheet, f"page {k} has no page number"
+        assert "generated" in sheet.lower(), f"page {k} has no generated-at stamp"
 
 
 def _non_white_fraction(png: Path) -> float:
@@ -467,6 +476,41 @@ def test_pdf_without_chromium_is_a_clear_error(
     assert (tmp_path / "report.html").is_file()
     assert (tmp_path / "report.json").is_file()
     assert not out.exists()
+
+
+def test_the_demo_writes_its_report(demo_store: Path) -> None:
+    out = demo_store.parent
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["report"]["html"] == "report.html"
+    doc = json.loads((out / summary["report"]["json"]).read_text(encoding="utf-8"))
+    assert len(doc["figures"]) == summary["report"]["figures"] > 0
+    assert "Northline" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_report_command(demo_store: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from northline.cli import cli
+
+    out = tmp_path / "r" / "report.html"
+    args = ["report", "--store", str(demo_store), "--out", str(out)]
+    run = CliRunner().invoke(cli, [*args, "--from", "2026-01-15", "--to", "2026-01-15"])
+    assert run.exit_code == 0, run.output
+    assert out.is_file()
+    doc = json.loads((out.parent / "report.json").read_text(encoding="utf-8"))
+    assert "2026-01-15T00:00:00Z" in json.dumps(doc["period"])
+    # Without --from/--to: the store's own span, from its first to its last record.
+    run = CliRunner().invoke(cli, args)
+    assert run.exit_code == 0, run.output
+    doc = json.loads((out.parent / "report.json").read_text(encoding="utf-8"))
+    con = sqlite3.connect(demo_store)
+    first, last = con.execute("SELECT MIN(t_s), MAX(t_s) FROM track_updates").fetchone()
+    con.close()
+    assert doc["period"]["from_s"] <= first
+    assert doc["period"]["to_s"] > last
+    run = CliRunner().invoke(cli, [*args[:-1], str(tmp_path / "report.txt")])
+    assert run.exit_code == 2
+    assert ".html or .pdf" in run.output
 
 
 def test_report_period() -> None:
