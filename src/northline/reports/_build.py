@@ -316,7 +316,7 @@ def _key_section(ops: OperationalFigures, cbp: CbpTables | None) -> Section:
     wanted = (
         "ops.detections",
         "ops.tracks.confirmed",
-        "ops.crossings",
+        "ops.crossings.between_ports",
         "ops.alerts",
         "ops.interceptions",
         "ops.interceptions.rate",
@@ -336,11 +336,23 @@ def _key_section(ops: OperationalFigures, cbp: CbpTables | None) -> Section:
     return Section(key="key-figures", title="Key figures", blocks=tuple(blocks))
 
 
+def _letter(k: int) -> str:
+    """a, b, …, z, aa, ab, …: a short citation mark."""
+    out = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
 def _plan_section(progress: list[PlanProgress], ops: OperationalFigures) -> Section:
     rows: list[tuple[str | Figure, ...]] = []
+    cited: dict[str, str] = {}  # source → its letter, in order of first use
     for p in progress:
         c = p.commitment
         last = p.last_deployed
+        letter = cited.setdefault(c.source, _letter(len(cited))) if c.source else ""
         rows.append(
             (
                 c.label + (" *" if p.illustrative else ""),
@@ -349,18 +361,22 @@ def _plan_section(progress: list[PlanProgress], ops: OperationalFigures) -> Sect
                 p.deployed,
                 p.share,
                 last.isoformat() if last is not None else "",
-                c.source,
+                f"[{letter}]" if letter else "",
             )
         )
+    sources = "; ".join(f"[{k}] {src}" for src, k in cited.items())
     table = Table(
         title="Commitments: planned and deployed",
         columns=("Commitment", "Committed", "Planned", "Deployed", "Share", "Last", "Source"),
         rows=tuple(rows),
-        note="* includes illustrative deployment numbers (examples, not reported facts).",
+        note="* includes illustrative deployment numbers (examples, not reported facts)."
+        + (f" Sources: {sources}." if sources else ""),
     )
     by_key = {f.key: f for f in ops.figures()}
     beside = [
-        by_key[k] for k in ("ops.crossings", "ops.alerts", "ops.interceptions") if k in by_key
+        by_key[k]
+        for k in ("ops.crossings.between_ports", "ops.alerts", "ops.interceptions")
+        if k in by_key
     ]
     return Section(
         key="plan",

@@ -196,10 +196,24 @@ def operational_figures(
         ),
         fig(
             "ops.crossings",
-            "Crossings detected",
+            "Crossings detected (all, with port-of-entry transits)",
             len(crossings),
             "count",
             "SELECT COUNT(*) FROM crossings WHERE " + in_period,
+        ),
+        fig(
+            "ops.crossings.between_ports",
+            "Crossings detected between ports of entry (alerted)",
+            sum(1 for c in crossings if not c.port_code),
+            "count",
+            "SELECT COUNT(*) FROM crossings WHERE " + in_period + " AND port_code = ''",
+        ),
+        fig(
+            "ops.crossings.port_transits",
+            "Port-of-entry transits (recorded, not alerted)",
+            sum(1 for c in crossings if c.port_code),
+            "count",
+            "SELECT COUNT(*) FROM crossings WHERE " + in_period + " AND port_code <> ''",
         ),
     ]
     by_direction = Counter(c.direction.value for c in crossings)

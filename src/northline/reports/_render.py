@@ -143,7 +143,7 @@ td.fig .u { color: #666; font-size: 7.5pt; }
 tr { break-inside: avoid; }
 sup.fn { font-size: 6.5pt; margin-left: 0.5mm; }
 sup.fn a { color: #2166ac; text-decoration: none; }
-p.note { color: #444; font-size: 8pt; margin: 0 0 3mm; }
+p.note { color: #444; font-size: 8pt; margin: 0 0 3mm; overflow-wrap: anywhere; }
 figure { margin: 2mm 0 4mm; break-inside: avoid; }
 figure img { width: 100%; max-width: 180mm; height: auto; }
 figcaption { font-size: 8pt; color: #444; }
