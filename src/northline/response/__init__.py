@@ -29,7 +29,7 @@ from ._decisions import MAY_DECIDE, DecisionAction, DispatchDecision, decide, ta
 from ._dispatch import Recommendation, assign, nearest_available, recommend
 from ._intercept import Intercept, intercept
 from ._measures import ResponseRecord, response_measures, response_records
-from ._simulate import (
+from ._sim_records import (
     SIMULATED_OPERATOR,
     Decider,
     Outcome,
@@ -40,8 +40,8 @@ from ._simulate import (
     TruthLike,
     TruthMoverLike,
     match_alerts,
-    simulate_response,
 )
+from ._simulate import simulate_response
 
 __all__ = [
     "DAY_S",
