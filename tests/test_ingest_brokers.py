@@ -68,9 +68,11 @@ def _survive_two_kills(
     publish: Callable[[], Awaitable[None]],
     published: list[int],
     expected: set[str],
+    sig: signal.Signals = signal.SIGKILL,
 ) -> tuple[dict[str, int], SourceCounters]:
-    """Ingest ``source`` into a store while ``publish`` runs and the broker is SIGKILLed and
-    restarted twice; then every expected observation must be in the store exactly once."""
+    """Ingest ``source`` into a store while ``publish`` runs and the broker is stopped by
+    ``sig`` and restarted twice; then every expected observation must be in the store exactly
+    once."""
 
     async def main() -> tuple[dict[str, int], SourceCounters]:
         with SQLiteStore(tmp_path / "store.db") as store:
@@ -80,7 +82,7 @@ def _survive_two_kills(
             )
             await asyncio.wait_for(source.ready.wait(), 10)
             pub = asyncio.create_task(publish())
-            seen = await _kill_midway(broker, store, published, signal.SIGKILL)
+            seen = await _kill_midway(broker, store, published, sig)
             await asyncio.wait_for(pub, 90)
             await _drain(store, N_MESSAGES, 30)
             stop.set()
@@ -94,7 +96,7 @@ def _survive_two_kills(
         broker.stop()
 
 
-def test_mqtt_broker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+def test_mqtt_broker_restarted_mid_stream_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     aiomqtt = pytest.importorskip("aiomqtt")
     broker = Mosquitto(tmp_path / "mosquitto")
     broker.start()
@@ -118,9 +120,14 @@ def test_mqtt_broker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Pa
             except aiomqtt.MqttError:
                 await asyncio.sleep(0.1)
 
-    # Killed outright (SIGKILL): Mosquitto keeps the sessions because it saves its store on
-    # every change (autosave_interval 1 with autosave_on_changes).
-    seen, counters = _survive_two_kills(tmp_path, broker, source, publish, published, expected)
+    # Stopped (SIGTERM) and restarted: Mosquitto saves its sessions and queued messages on the
+    # way down. It is not crash-durable: it acknowledges a QoS 1 message before its next save
+    # to disk (autosave_on_changes), so a SIGKILL can lose the last message it acknowledged to
+    # the publisher, before Northline ever sees it (1 in 1,500 in about one run in ten). The
+    # crash test is the NATS JetStream one below, whose file store is written before the ack.
+    seen, counters = _survive_two_kills(
+        tmp_path, broker, source, publish, published, expected, signal.SIGTERM
+    )
     # The kills happened mid-stream, and the source reconnected after each.
     assert 0 < seen["stored_at_kill_0"] < seen["stored_at_kill_1"] < N_MESSAGES
     assert counters.connects >= 3
