@@ -147,7 +147,7 @@ p.note { color: #444; font-size: 8pt; margin: 0 0 3mm; overflow-wrap: anywhere; 
 figure { margin: 2mm 0 4mm; break-inside: avoid; }
 figure img { width: 100%; max-width: 180mm; height: auto; }
 figcaption { font-size: 8pt; color: #444; }
-ol.footnotes { font-size: 7pt; color: #333; padding-left: 7mm; }
+ol.footnotes { font-size: 7pt; color: #333; padding-left: 7mm; columns: 2; column-gap: 6mm; }
 ol.footnotes li { margin-bottom: 1.2mm; break-inside: avoid; }
 code { font: 6.8pt/1.3 "DejaVu Sans Mono", monospace; word-break: break-all; }
 .inputs td { font-size: 7.5pt; }
@@ -206,9 +206,14 @@ def render_html(doc: ReportDocument) -> str:
     out.append("</table></section>")
     out.append('<section id="notes"><h2>Sources of the figures</h2><ol class="footnotes">')
     for p, n in notes.items():
+        again = (
+            "the report's own command (at the top)"
+            if p.command == doc.command
+            else f"<code>{e(p.command)}</code>"
+        )
         out.append(
             f'<li id="fn-{n}">Source: <code>{e(p.source)}</code>. Query: <code>{e(p.query)}</code>.'
-            f" Reproduce: <code>{e(p.command)}</code></li>"
+            f" Reproduce: {again}</li>"
         )
     out.append("</ol></section></body></html>")
     return "\n".join(out) + "\n"
