@@ -64,11 +64,20 @@ FLEET = [
 class ResponseService(Service):
     """The service with ``on_tasking`` callbacks, seeded with alerts, tracks and the fleet."""
 
-    def __init__(self, tmp_path: Path, on_tasking: list[Callable[..., None]]) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        on_tasking: list[Callable[..., None]],
+        on_stand_down: list[Callable[..., None]] | None = None,
+    ) -> None:
         super().__init__(tmp_path, data_dir=tmp_path / "empty")
         self.client.close()
         self.app = create_app(
-            self.store, data_dir=tmp_path / "empty", clock=self.clock, on_tasking=on_tasking
+            self.store,
+            data_dir=tmp_path / "empty",
+            clock=self.clock,
+            on_tasking=on_tasking,
+            on_stand_down=on_stand_down or [],
         )
         self.client = TestClient(self.app)
         self.client.portal = self.portal
@@ -107,11 +116,21 @@ def told() -> list[Tasking]:
 
 
 @pytest.fixture
-def svc(tmp_path: Path, told: list[Tasking]) -> Iterator[ResponseService]:
+def stood_down() -> list[Tasking]:
+    return []
+
+
+@pytest.fixture
+def svc(
+    tmp_path: Path, told: list[Tasking], stood_down: list[Tasking]
+) -> Iterator[ResponseService]:
     def record(a: Alert, asset: Asset, decision: DispatchDecision) -> None:
         told.append((a, asset, decision))
 
-    with ResponseService(tmp_path, [record]) as s:
+    def record_stand_down(a: Alert, asset: Asset, decision: DispatchDecision) -> None:
+        stood_down.append((a, asset, decision))
+
+    with ResponseService(tmp_path, [record], [record_stand_down]) as s:
         s.at(60.0)
         yield s
 
@@ -431,7 +450,9 @@ def test_declining_records_the_decision_and_tasks_nobody(
     assert r.status_code == 422, "a decline sends no unit"
 
 
-def test_a_later_decision_stands_down_the_unit_tasked_before(svc: ResponseService) -> None:
+def test_a_later_decision_stands_down_the_unit_tasked_before(
+    svc: ResponseService, stood_down: list[Tasking]
+) -> None:
     recs = svc.get(f"{API}/alerts/alert-can-usa/recommendations?k=10", BOSS).json()
     first, other = recs[0]["asset_id"], recs[-1]["asset_id"]
     assert (
@@ -453,6 +474,11 @@ def test_a_later_decision_stands_down_the_unit_tasked_before(svc: ResponseServic
     assert svc.asset(other).status == "available"
     kinds = [json.loads(m)["type"] for m in live.drain()]
     assert kinds == ["dispatch_decision", "asset"], kinds
+    # Each stood-down unit was told, with the decision that stood it down.
+    assert [(s.asset_id, d.action) for _, s, d in stood_down] == [
+        (first, "change"),
+        (other, "decline"),
+    ]
 
 
 @pytest.mark.parametrize("action", ["accept", "change", "decline"])

@@ -160,6 +160,8 @@ EXPORTS = {
         "FriendlyListener",
         "TakBridge",
         "read_callsigns",
+        "STAND_DOWN_TYPE",
+        "stand_down_event",
         "ALERT_TYPE",
         "BOUNDARY_TYPE",
         "CROSSING_TYPE",

@@ -49,6 +49,7 @@ from northline.tak import (
     ALERT_TYPE,
     BOUNDARY_TYPE,
     CROSSING_TYPE,
+    STAND_DOWN_TYPE,
     TASKING_TYPE,
     TcpCotPublisher,
     UdpCotPublisher,
@@ -57,6 +58,7 @@ from northline.tak import (
     boundary_shape,
     cot_events,
     crossing_event,
+    stand_down_event,
     tasking_event,
     track_event,
     track_uid,
@@ -241,6 +243,29 @@ def test_tasking_is_addressed_to_the_unit(schema: XsdSubset) -> None:
     assert _detail(elem, "__northline").get("author") == "sgt.tremblay"
     with pytest.raises(InvalidInput):
         tasking_event(_alert(), "K9-3", "", t_s=T0)
+
+
+def test_stand_down_cancels_the_tasking_for_the_unit(schema: XsdSubset) -> None:
+    task = schema.validate(
+        tasking_event(_alert(), "K9-3", "sgt.tremblay", t_s=T0 + 60, callsign="WOLF 3")
+    )
+    down = schema.validate(
+        stand_down_event(
+            _alert(), "K9-3", "sgt.roy", t_s=T0 + 90, callsign="WOLF 3", reason="decline"
+        )
+    )
+    assert down.get("type") == STAND_DOWN_TYPE
+    assert down.get("uid") == task.get("uid"), "the same uid replaces the tasking"
+    dest = down.find("detail/marti/dest")
+    assert dest is not None
+    assert dest.get("callsign") == "WOLF 3"
+    assert _detail(down, "__northline").get("author") == "sgt.roy"
+    remarks = down.find("detail/remarks")
+    assert remarks is not None
+    assert "A-1" in (remarks.text or "")
+    assert "decline" in (remarks.text or "")
+    with pytest.raises(InvalidInput):
+        stand_down_event(_alert(), "K9-3", "", t_s=T0)
 
 
 def test_boundary_as_polyline_shapes(schema: XsdSubset, shared_data: Path) -> None:

@@ -50,6 +50,7 @@ from northline.store import SQLiteStore
 from northline.tak import (
     ALERT_TYPE,
     BOUNDARY_TYPE,
+    STAND_DOWN_TYPE,
     TASKING_TYPE,
     TRACK_TYPE,
     Friendly,
@@ -223,7 +224,12 @@ def test_hub_publishes_reach_tak_as_cot(tmp_path: Path) -> None:
             "northline.track.T-1",
             "northline.track.T-2",
         ]
-        assert bridge.counters.as_dict() == {"events": 3, "taskings": 0, "refused": 1}
+        assert bridge.counters.as_dict() == {
+            "events": 3,
+            "taskings": 0,
+            "stand_downs": 0,
+            "refused": 1,
+        }
     finally:
         bridge.close()
         tak.close()
@@ -258,6 +264,39 @@ def test_a_tasking_reaches_a_tak_server_over_tcp() -> None:
     dest = event.find("detail/marti/dest")
     assert dest is not None
     assert dest.get("callsign") == "WOLF-1"
+
+
+def test_a_stand_down_reaches_the_unit_over_tcp() -> None:
+    asset = load_assets(ASSETS)[0]
+    decision = decide("A-1", "decline", OPERATOR, note="a deer", now_t_s=T0 + 50)
+
+    async def main() -> tuple[bytes, dict[str, int]]:
+        got: asyncio.Queue[bytes] = asyncio.Queue()
+
+        async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await got.put(await reader.readuntil(b"</event>"))
+            writer.close()
+
+        server = await asyncio.start_server(client, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        bridge = TakBridge.open([f"tcp://127.0.0.1:{port}"], callsigns={"K9-7": "WOLF-1"})
+        sending = asyncio.create_task(bridge.run())
+        bridge.stand_down(_alert("A-1", T0), asset, decision)
+        try:
+            return await asyncio.wait_for(got.get(), 10), bridge.counters.as_dict()
+        finally:
+            sending.cancel()
+            server.close()
+            await server.wait_closed()
+
+    raw, counters = asyncio.run(main())
+    event = fromstring(raw)
+    assert event.get("type") == STAND_DOWN_TYPE
+    assert event.get("uid") == f"northline.tasking.A-1.{asset.asset_id}"
+    dest = event.find("detail/marti/dest")
+    assert dest is not None
+    assert dest.get("callsign") == "WOLF-1"
+    assert (counters["stand_downs"], counters["taskings"]) == (1, 0)
 
 
 def test_callsigns_file(tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ def create_app(
     static_dir: Path | None = None,
     queue_size: int = QUEUE_SIZE,
     on_tasking: Iterable[OnTasking] = (),
+    on_stand_down: Iterable[OnTasking] = (),
 ) -> FastAPI:
     """The FastAPI app over ``store``.
 
@@ -59,7 +60,8 @@ def create_app(
     page served at ``/``. The live hub is ``app.state.hub``: publish records to it.
     ``on_tasking`` are called as ``fn(alert, asset, decision)`` after every tasking a person
     makes (a dispatch accepted or changed), e.g. to send it to the unit over TAK; what one
-    raises is logged and does not fail the request.
+    raises is logged and does not fail the request. ``on_stand_down`` are called the same way,
+    with the unit a later decision (a decline, or another unit sent) stood down.
     """
     if token_ttl_s <= 0:
         raise InvalidInput("a token lives a positive number of seconds", field="token_ttl_s")
@@ -82,6 +84,7 @@ def create_app(
         data_dir=data_dir,
         hub=hub,
         on_tasking=tuple(on_tasking),
+        on_stand_down=tuple(on_stand_down),
     )
     install_error_handlers(app)
     for module in (

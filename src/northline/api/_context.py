@@ -33,6 +33,7 @@ class Context:
     data_dir: Path | None
     hub: Hub
     on_tasking: tuple[OnTasking, ...] = ()
+    on_stand_down: tuple[OnTasking, ...] = ()
 
     def audit(
         self, actor: str, action: str, record_kind: str, record_id: str, detail: str = ""

@@ -57,7 +57,7 @@ from ..response import (
     taskings,
 )
 from ._auth import signed_in
-from ._context import Context, context
+from ._context import Context, OnTasking, context
 from ._permissions import PREFIX
 from ._routes_alerts import alert_dict, visible_alert
 from ._serial import record_dict, visible, visible_tracks
@@ -307,7 +307,9 @@ def _dispatch(ctx: Context, user: User, alert_id: str, body: DispatchIn) -> dict
         if events:
             ctx.hub.publish("alert_event", events[-1], marking=alert.marking)
         ctx.hub.publish("alert", alert)
-        _tell(ctx, alert, asset, decision)
+        _tell(ctx.on_tasking, alert, asset, decision)
+    if released is not None:
+        _tell(ctx.on_stand_down, alert, released, decision)
     return {
         "decision": record_dict(decision),
         "alert": alert_dict(alert, events),
@@ -349,13 +351,16 @@ def _release(
     )
 
 
-def _tell(ctx: Context, alert: Alert, asset: Asset, decision: DispatchDecision) -> None:
-    """Every ``on_tasking`` callback; one that fails is logged and the others still run."""
-    for fn in ctx.on_tasking:
+def _tell(
+    callbacks: Sequence[OnTasking], alert: Alert, asset: Asset, decision: DispatchDecision
+) -> None:
+    """Every ``on_tasking`` (or ``on_stand_down``) callback; one that fails is logged and the
+    others still run."""
+    for fn in callbacks:
         try:
             fn(alert, asset, decision)
         except Exception:
-            _log.exception("on_tasking %r failed for alert %s", fn, alert.alert_id)
+            _log.exception("callback %r failed for alert %s", fn, alert.alert_id)
 
 
 # -- routes ------------------------------------------------------------------------------------

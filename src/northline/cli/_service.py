@@ -94,7 +94,11 @@ async def run_service(
     tasks: list[asyncio.Task[Any]] = []
     try:
         app = create_app(
-            store, static_dir=static_dir, clock=clock, on_tasking=[bridge.task] if tak else []
+            store,
+            static_dir=static_dir,
+            clock=clock,
+            on_tasking=[bridge.task] if tak else [],
+            on_stand_down=[bridge.stand_down] if tak else [],
         )
         hub = app.state.hub
         if tak:

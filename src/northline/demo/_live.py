@@ -103,7 +103,12 @@ async def serve_demo(
         for asset in assets:
             store.put_asset(asset, t_s=t0, author="scenario")
         bridge = TakBridge.open(tak)
-        app = create_app(store, static_dir=static_dir(), on_tasking=[bridge.task] if tak else [])
+        app = create_app(
+            store,
+            static_dir=static_dir(),
+            on_tasking=[bridge.task] if tak else [],
+            on_stand_down=[bridge.stand_down] if tak else [],
+        )
         hub = app.state.hub
         senders: list[asyncio.Task[None]] = []
         if tak:

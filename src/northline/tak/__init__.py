@@ -2,7 +2,8 @@
 friendly positions (blue-force tracking) from them back in as responder positions.
 
 Writers (:func:`track_event`, :func:`crossing_event`, :func:`alert_event`,
-:func:`boundary_shape`, :func:`tasking_event`) make one CoT ``<event>`` each, as UTF-8 bytes.
+:func:`boundary_shape`, :func:`tasking_event`, :func:`stand_down_event`) make one CoT
+``<event>`` each, as UTF-8 bytes.
 :class:`UdpCotPublisher` (the SA multicast group or unicast) and :class:`TcpCotPublisher`
 (TCP or TLS, reconnecting) send them, with the service hub's ``publish(kind, record)``.
 :class:`FriendlyTracker` keeps the latest friendly (``a-f-…``) positions decoded by
@@ -20,6 +21,7 @@ from ._events import (
     BOUNDARY_TYPE,
     CROSSING_TYPE,
     STALE_S,
+    STAND_DOWN_TYPE,
     TASKING_TYPE,
     TRACK_TYPE,
     UNKNOWN,
@@ -27,6 +29,7 @@ from ._events import (
     alert_uid,
     boundary_shape,
     crossing_event,
+    stand_down_event,
     tasking_event,
     track_event,
     track_uid,
@@ -48,6 +51,7 @@ __all__ = [
     "FRIENDLY_PREFIX",
     "KINDS",
     "STALE_S",
+    "STAND_DOWN_TYPE",
     "TASKING_TYPE",
     "TRACK_TYPE",
     "UNKNOWN",
@@ -67,6 +71,7 @@ __all__ = [
     "crossing_event",
     "open_publisher",
     "read_callsigns",
+    "stand_down_event",
     "tasking_event",
     "track_event",
     "track_uid",

@@ -33,7 +33,7 @@ from shapely.geometry import LineString, MultiLineString
 
 from ..ingest import DecodeResult, FeedDecoder, SourceCounters, open_source, run_ingest
 from ..model import Alert, InvalidInput, Marking
-from ._events import boundary_shape, tasking_event
+from ._events import boundary_shape, stand_down_event, tasking_event
 from ._friendly import CallsignTap, Friendly, FriendlyTracker
 from ._publish import KINDS, TcpCotPublisher, UdpCotPublisher, cot_events, open_publisher
 
@@ -57,6 +57,9 @@ class _Decision(Protocol):
 
     @property
     def author(self) -> str: ...
+
+    @property
+    def action(self) -> str: ...  # accept, change or decline
 
     @property
     def t_s(self) -> float: ...
@@ -98,11 +101,12 @@ def _checked(mapping: Mapping[str, Any], where: str) -> dict[str, str]:
 @dataclass(slots=True)
 class BridgeCounters:
     """What a bridge did: ``events`` CoT events handed to the publishers (each counted once,
-    whatever the number of publishers), ``taskings`` sent, ``refused`` records a CoT writer
-    would not write (a non-finite position, say)."""
+    whatever the number of publishers), ``taskings`` and ``stand_downs`` sent, ``refused``
+    records a CoT writer would not write (a non-finite position, say)."""
 
     events: int = 0
     taskings: int = 0
+    stand_downs: int = 0
     refused: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -194,6 +198,20 @@ class TakBridge:
         )
         self.send([event])
         self.counters.taskings += 1
+
+    def stand_down(self, alert: Alert, asset: _Unit, decision: _Decision) -> None:
+        """Tell the unit ``asset`` its tasking to ``alert`` is cancelled by a person's later
+        decision (the service's ``on_stand_down`` callback)."""
+        event = stand_down_event(
+            alert,
+            asset.asset_id,
+            decision.author,
+            t_s=decision.t_s,
+            callsign=self.callsign(asset.asset_id),
+            reason=f"{decision.action} by {decision.author}",
+        )
+        self.send([event])
+        self.counters.stand_downs += 1
 
     async def run(self) -> None:
         """Keep the TCP publishers connected until cancelled (UDP needs nothing)."""

@@ -14,11 +14,14 @@ crossing_event     ``b-m-p-s-m``   m-p  spot marker where the track crossed the 
 alert_event        ``b-l-l-l``     m-p  alarm, security, law enforcement; remarks
 boundary_shape     ``u-d-f``       h-e  free-hand polyline, one event per line part
 tasking_event      ``t-x-n-r``     h-e  a response tasking, sent to one unit (marti)
+stand_down_event   ``t-u-z``       h-e  that tasking cancelled (same uid), to the unit
 =================  =============  ====  =============================================
 
 Events about a track link to it with ``relation="p-s"`` (derived from the parent); a tasking
 links its alert (``t-p-r``, regarding) and track (``t-o``, object of the tasking). ``ce`` is
-the 1-sigma circular error in metres; ``9999999.0`` means unknown (CoT's convention).
+the 1-sigma circular error in metres; ``9999999.0`` means unknown (CoT's convention). A
+stand-down is the type tree's "update pending request: cancel" (``t-u-z``) with the tasking's
+uid, so a client that shows the tasking replaces it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "BOUNDARY_TYPE",
     "CROSSING_TYPE",
     "STALE_S",
+    "STAND_DOWN_TYPE",
     "TASKING_TYPE",
     "TRACK_TYPE",
     "UNKNOWN",
@@ -45,6 +49,7 @@ __all__ = [
     "alert_uid",
     "boundary_shape",
     "crossing_event",
+    "stand_down_event",
     "tasking_event",
     "track_event",
     "track_uid",
@@ -55,6 +60,7 @@ CROSSING_TYPE = "b-m-p-s-m"  # mapping, designated point, spot marker
 ALERT_TYPE = "b-l-l-l"  # alarm, security, law enforcement
 BOUNDARY_TYPE = "u-d-f"  # drawing, free-hand polyline (ATAK)
 TASKING_TYPE = "t-x-n-r"  # extended request: Northline response tasking
+STAND_DOWN_TYPE = "t-u-z"  # update pending request: cancel it
 STALE_S = 30.0
 BOUNDARY_STALE_S = 24 * 3600.0
 TASKING_STALE_S = 3600.0
@@ -257,6 +263,38 @@ def tasking_event(
         + f"<remarks>{escape(text)}</remarks>"
         + _ours(alert.marking, alert_id=alert.alert_id, asset_id=asset_id, author=author)
     )
-    uid = f"northline.tasking.{alert.alert_id}.{asset_id}"
-    head = _head(uid, TASKING_TYPE, "h-e", t_s, stale_s, t_s)
+    head = _head(_tasking_uid(alert, asset_id), TASKING_TYPE, "h-e", t_s, stale_s, t_s)
+    return _finish(head, _point(alert.lon, alert.lat), detail)
+
+
+def _tasking_uid(alert: Alert, asset_id: str) -> str:
+    return f"northline.tasking.{alert.alert_id}.{asset_id}"
+
+
+def stand_down_event(
+    alert: Alert,
+    asset_id: str,
+    author: str,
+    *,
+    t_s: float,
+    callsign: str | None = None,
+    reason: str = "",
+    stale_s: float = TASKING_STALE_S,
+) -> bytes:
+    """The unit ``callsign`` (else ``asset_id``) is stood down from ``alert``: its tasking
+    (same uid) is cancelled by ``author``, the person whose later decision (a decline, or
+    another unit sent) ended it; ``reason`` goes into the remarks."""
+    if not author:
+        raise InvalidInput("a stand-down names the person who sent it", field="author")
+    unit = callsign if callsign is not None else asset_id
+    text = f"Stand down from {alert.kind.value} alert {alert.alert_id}" + (
+        f": {reason}" if reason else ""
+    )
+    detail = (
+        _link(alert_uid(alert.alert_id), ALERT_TYPE, "t-p-r")
+        + f"<marti><dest callsign={quoteattr(unit)}/></marti>"
+        + f"<remarks>{escape(text)}</remarks>"
+        + _ours(alert.marking, alert_id=alert.alert_id, asset_id=asset_id, author=author)
+    )
+    head = _head(_tasking_uid(alert, asset_id), STAND_DOWN_TYPE, "h-e", t_s, stale_s, t_s)
     return _finish(head, _point(alert.lon, alert.lat), detail)
