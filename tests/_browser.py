@@ -257,3 +257,10 @@ class LiveService:
         if self._server is not None:
             self._server.should_exit = True
         self._thread.join(15)
+
+    def __enter__(self) -> LiveService:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

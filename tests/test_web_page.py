@@ -79,14 +79,9 @@ def seed(s: Any) -> None:
 
 @pytest.fixture
 def service(tmp_path: Path, shared_data: Path, built_static: Path) -> Iterator[LiveService]:
-    svc = LiveService(
-        tmp_path / "northline.db", data_dir=shared_data, static_dir=built_static, seed=seed
-    )
-    svc.start()
-    try:
+    db = tmp_path / "northline.db"
+    with LiveService(db, data_dir=shared_data, static_dir=built_static, seed=seed) as svc:
         yield svc
-    finally:
-        svc.stop()
 
 
 def sign_in(rec: RecordedPage, url: str, user_id: str) -> None:

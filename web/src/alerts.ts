@@ -16,9 +16,10 @@ const OUTCOMES = [
   "not_found",
   "other",
 ];
-const ACTING_ROLES = new Set(["operator", "supervisor"]);
+/** The roles that step alerts and decide on dispatch. */
+export const ACTING_ROLES = new Set(["operator", "supervisor"]);
 
-function el<K extends keyof HTMLElementTagNameMap>(
+export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Record<string, string> = {},
   text = "",
@@ -27,6 +28,31 @@ function el<K extends keyof HTMLElementTagNameMap>(
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text) e.textContent = text;
   return e;
+}
+
+/** An API error as "code: message", anything else as its text. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+}
+
+/** An alert's badges, summary and one meta line (``extra`` appended to it). */
+export function alertHeader(a: Alert, extra = ""): HTMLElement[] {
+  const head = el("div", { class: "alert-head" });
+  head.append(
+    el("span", { class: "badge state", "data-field": "state" }, a.state),
+    el("span", { class: "badge sev" }, a.severity),
+    el("span", { class: "kind" }, a.kind),
+    el("span", { class: "mark" }, releasability(a)),
+  );
+  const summary = el("div", { class: "summary" }, a.summary || `${a.kind} on ${a.track_id}`);
+  const meta = el(
+    "div",
+    { class: "meta" },
+    `${fmtTime(a.t_s)} · ${a.sector} · track ${a.track_id}` +
+      (a.assignee ? ` · assigned to ${a.assignee}` : "") +
+      extra,
+  );
+  return [head, summary, meta];
 }
 
 export function fmtTime(t_s: number): string {
@@ -99,20 +125,7 @@ export class AlertQueue {
   }
 
   private body(a: Alert): HTMLElement[] {
-    const head = el("div", { class: "alert-head" });
-    head.append(
-      el("span", { class: "badge state", "data-field": "state" }, a.state),
-      el("span", { class: "badge sev" }, a.severity),
-      el("span", { class: "kind" }, a.kind),
-      el("span", { class: "mark" }, releasability(a)),
-    );
-    const summary = el("div", { class: "summary" }, a.summary || `${a.kind} on ${a.track_id}`);
-    const meta = el(
-      "div",
-      { class: "meta" },
-      `${fmtTime(a.t_s)} · ${a.sector} · track ${a.track_id}` +
-        (a.assignee ? ` · assigned to ${a.assignee}` : ""),
-    );
+    const [head, summary, meta] = alertHeader(a);
     const locate = el("button", { type: "button", "data-action": "locate" }, "Show");
     locate.addEventListener("click", () => {
       this.map.flyTo({ center: [a.lon, a.lat], zoom: Math.max(this.map.getZoom(), 10) });
@@ -164,7 +177,7 @@ export class AlertQueue {
       const updated = await post<Alert>(`/alerts/${encodeURIComponent(a.alert_id)}/${action}`, body);
       if (updated && typeof updated === "object" && "alert_id" in updated) this.picture.addAlert(updated);
     } catch (e) {
-      const msg = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+      const msg = errorText(e);
       li?.querySelectorAll("button").forEach((b) => (b.disabled = false));
       const err = li?.querySelector<HTMLElement>("[data-field=error]");
       if (err) err.textContent = msg;

@@ -6,10 +6,8 @@
 import type maplibregl from "maplibre-gl";
 import type { Feature } from "geojson";
 import {
-  ApiError,
   get,
   post,
-  releasability,
   type Alert,
   type AlertDetail,
   type Asset,
@@ -18,34 +16,18 @@ import {
   type Recommendation,
   type User,
 } from "./api";
-import { fmtTime } from "./alerts";
+import { ACTING_ROLES, alertHeader, el, errorText, fmtTime } from "./alerts";
 import { EMPTY, setData } from "./map";
 import type { Picture } from "./picture";
 import { DISPATCHABLE, kindLabel, type Responders } from "./responders";
 
-const ACTING_ROLES = new Set(["operator", "supervisor"]);
 const RECS_K = 3; // recommendations asked for
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text = "",
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text) e.textContent = text;
-  return e;
-}
 
 /** Seconds as mm:ss (minutes are not wrapped into hours: 75:00 is an hour and a quarter). */
 export function fmtEta(eta_s: number | null | undefined): string {
   if (eta_s == null || !Number.isFinite(eta_s) || eta_s < 0) return "—";
   const s = Math.round(eta_s);
   return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
-}
-
-function message(e: unknown): string {
-  return e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
 }
 
 export class AlertPanel {
@@ -176,7 +158,7 @@ export class AlertPanel {
         (e) => {
           if (this.alertId !== id) return;
           this.recs = [];
-          this.recsNote = `recommendations unavailable (${message(e)})`;
+          this.recsNote = `recommendations unavailable (${errorText(e)})`;
         },
       );
     } else {
@@ -184,7 +166,7 @@ export class AlertPanel {
       this.recsNote = "";
     }
     await Promise.allSettled([detail, recs]).then(([d]) => {
-      if (d.status === "rejected" && this.alertId === id) this.error = message(d.reason);
+      if (d.status === "rejected" && this.alertId === id) this.error = errorText(d.reason);
     });
     if (this.alertId === id) this.render();
   }
@@ -219,7 +201,7 @@ export class AlertPanel {
       this.note = "";
       this.changeTo = "";
     } catch (e) {
-      this.error = message(e);
+      this.error = errorText(e);
     } finally {
       this.busy = false;
     }
@@ -326,21 +308,7 @@ export class AlertPanel {
 
   private info(a: Alert | undefined, units: string[]): HTMLElement[] {
     if (!a) return [el("div", { class: "meta" }, `alert ${this.alertId}`)];
-    const head = el("div", { class: "alert-head" });
-    head.append(
-      el("span", { class: "badge state", "data-field": "state" }, a.state),
-      el("span", { class: "badge sev" }, a.severity),
-      el("span", { class: "kind" }, a.kind),
-      el("span", { class: "mark" }, releasability(a)),
-    );
-    const summary = el("div", { class: "summary" }, a.summary || `${a.kind} on ${a.track_id}`);
-    const meta = el(
-      "div",
-      { class: "meta" },
-      `${fmtTime(a.t_s)} · ${a.sector} · track ${a.track_id}` +
-        (a.assignee ? ` · assigned to ${a.assignee}` : "") +
-        (units.length ? ` · unit ${units.join(", ")}` : ""),
-    );
+    const [head, summary, meta] = alertHeader(a, units.length ? ` · unit ${units.join(", ")}` : "");
     const show = el("button", { type: "button", "data-action": "locate" }, "Show on map");
     show.addEventListener("click", () => {
       this.map.flyTo({ center: [a.lon, a.lat], zoom: Math.max(this.map.getZoom(), 10) });
